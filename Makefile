@@ -1,0 +1,50 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# The two commands of this project:
+#   make run     build (if needed), boot, show the driver at work
+#   make check   build (if needed), boot, run every test; TAP + "N passed, N failed"
+#
+# Steps, each callable on its own: deps, prepare, config, build.
+# Everything generated lives in build/ (ignored by git).
+
+SHELL := /bin/bash
+BUILD := $(CURDIR)/build
+TREE := $(BUILD)/linux
+export BUILD
+
+CONFIG_INPUTS := configs/guest.config host/config.sh \
+	$(wildcard patches/*) $(shell find rust samples -name 'Kconfig*' 2>/dev/null)
+
+.PHONY: all run check deps prepare config build clean distclean help
+
+all: build
+
+help:
+	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
+
+run: build
+	@bash host/run.sh
+
+check: build
+	@bash host/check.sh
+
+deps:
+	@bash host/deps.sh
+
+prepare: deps
+	@bash host/prepare.sh
+
+$(BUILD)/config.stamp: $(CONFIG_INPUTS) | prepare
+	@bash host/config.sh
+	@touch $@
+
+config: prepare $(BUILD)/config.stamp
+
+build: config
+	@bash host/build.sh
+
+clean:
+	rm -rf $(BUILD)/out $(BUILD)/kselftest
+
+distclean:
+	rm -rf $(BUILD)

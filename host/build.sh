@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Build the kernel and its modules, printing stage lines instead of the
+# thousands of kbuild lines (those go to build/build.log).
+set -euo pipefail
+STEP=build
+. "$(dirname "$0")/env.sh"
+LOG=$BUILD/build.log
+
+start=$(date +%s)
+say "building $(make -s -C "$TREE" kernelversion) with $JOBS jobs (ccache; full log: $LOG)"
+set +e
+kmake "$@" 2>&1 | tee "$LOG" | awk -v start="$start" '
+	function stamp() { return sprintf("%3dm%02ds", (systime() - start) / 60, (systime() - start) % 60) }
+	/ (error|Error)[: ]|^make.*Error|warning:/ { print "  " $0; fflush(); next }
+	$1 ~ /^(CC|RUSTC|LD|AR|AS|BINDGEN|HOSTCC|RUSTDOC|EXPORTS)/ {
+		n++
+		split($2, p, "/")
+		stage = (p[1] ~ /\.(o|a|rlib|rmeta)$/ || p[1] == "" ) ? "top" : p[1]
+		if ($1 ~ /^RUSTC/ && stage != "samples") stage = "rust"
+		# One line per new top-level folder, else one every 20 seconds.
+		if (!(stage in seen) || systime() - lastt >= 20) {
+			printf("[build] %s  %5d steps  %-10s %s\n", stamp(), n, stage, $2); fflush()
+			seen[stage] = 1; lastt = systime()
+		}
+	}
+	/Kernel: arch\/x86\/boot\/bzImage is ready/ { printf("[build] %s  bzImage ready\n", stamp()); fflush() }
+'
+rc=${PIPESTATUS[0]}
+set -e
+if [ "$rc" != 0 ]; then
+	echo "---- last 30 lines of $LOG ----" >&2
+	tail -n 30 "$LOG" >&2
+	die "kernel build failed (exit $rc): see the errors above and $LOG"
+fi
+el=$(( $(date +%s) - start ))
+say "done in $((el / 60))m$((el % 60))s; $(ccache -s 2>/dev/null | grep -iE '^ *hits' | head -1 | tr -s ' ')"

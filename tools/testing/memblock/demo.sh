@@ -1,0 +1,30 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# make run: what a user sees of the memory block driver, step by step.
+. "$(dirname "$0")/lib.sh"
+ADDR=0x100000000
+n=$(( ADDR / $(block_size) ))
+
+run() {
+	echo "\$ $*"
+	eval "$@"
+	echo
+}
+
+echo "================================================================"
+echo " Memory block devices served by: the C driver built into this"
+echo " kernel (drivers/base/memory.c). The Rust driver does not exist"
+echo " yet; this shows the baseline it will be compared to."
+echo "================================================================"
+echo
+mark=$(dmesg | wc -l)
+run "uname -r"
+run "lsmem"
+run "echo $ADDR > $MEM/probe"
+run "cat $MEM/memory$n/state $MEM/memory$n/valid_zones"
+run "echo online > $MEM/memory$n/state"
+run "cat $MEM/memory$n/state"
+run "lsmem"
+run "grep MemTotal /proc/meminfo"
+echo "\$ dmesg   # the lines logged since the probe"
+dmesg | tail -n +$((mark + 1)) | grep -vE 'virtme|9p|random:' 

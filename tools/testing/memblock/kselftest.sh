@@ -1,0 +1,26 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Upstream tools/testing/selftests/memory-hotplug, unmodified, through the
+# kselftest runner (run_kselftest.sh from "make install" of the selftests).
+# The runner exits 0 even when a test fails, so its TAP result lines are
+# what counts; a SKIP is reported as a failure: here the test must run.
+. "$(dirname "$0")/lib.sh"
+KSFT=${1:?usage: kselftest.sh INSTALLED_KSELFTEST_DIR}
+progress "kselftest: memory-hotplug through run_kselftest.sh"
+
+ensure_debugfs
+cd "$KSFT" || { tap_not_ok "kselftest: installed" "$KSFT missing"; exit 0; }
+out=$(./run_kselftest.sh -c memory-hotplug 2>&1)
+results=$(printf '%s\n' "$out" | grep -E '^(not )?ok [0-9]+ selftests: ')
+if [ -z "$results" ]; then
+	tap_not_ok "kselftest: memory-hotplug produced results" "$out"
+	exit 0
+fi
+while IFS= read -r r; do
+	name=$(printf '%s' "$r" | sed -E 's/^(not )?ok [0-9]+ selftests: //')
+	case "$r" in
+	ok*'# SKIP'*) tap_not_ok "kselftest: $name" "skipped: the test did not run" "$out" ;;
+	ok*) tap_ok "kselftest: $name" ;;
+	*) tap_not_ok "kselftest: $name" "$out" ;;
+	esac
+done <<< "$results"
