@@ -7,6 +7,7 @@ STEP=build
 LOG=$BUILD/build.log
 
 start=$(date +%s)
+ccache -z >/dev/null 2>&1 || true
 say "building $(make -s -C "$TREE" kernelversion) with $JOBS jobs (ccache; full log: $LOG)"
 set +e
 kmake "$@" 2>&1 | tee "$LOG" | awk -v start="$start" '
@@ -14,12 +15,13 @@ kmake "$@" 2>&1 | tee "$LOG" | awk -v start="$start" '
 	/ (error|Error)[: ]|^make.*Error|warning:/ { print "  " $0; fflush(); next }
 	$1 ~ /^(CC|RUSTC|LD|AR|AS|BINDGEN|HOSTCC|RUSTDOC|EXPORTS)/ {
 		n++
-		split($2, p, "/")
+		f = ($2 == "[M]") ? $3 : $2
+		split(f, p, "/")
 		stage = (p[1] ~ /\.(o|a|rlib|rmeta)$/ || p[1] == "" ) ? "top" : p[1]
 		if ($1 ~ /^RUSTC/ && stage != "samples") stage = "rust"
 		# One line per new top-level folder, else one every 20 seconds.
 		if (!(stage in seen) || systime() - lastt >= 20) {
-			printf("[build] %s  %5d steps  %-10s %s\n", stamp(), n, stage, $2); fflush()
+			printf("[build] %s  %5d steps  %-10s %s\n", stamp(), n, stage, f); fflush()
 			seen[stage] = 1; lastt = systime()
 		}
 	}
@@ -33,4 +35,4 @@ if [ "$rc" != 0 ]; then
 	die "kernel build failed (exit $rc): see the errors above and $LOG"
 fi
 el=$(( $(date +%s) - start ))
-say "done in $((el / 60))m$((el % 60))s; $(ccache -s 2>/dev/null | grep -iE '^ *hits' | head -1 | tr -s ' ')"
+say "done in $((el / 60))m$((el % 60))s (ccache:$(ccache -s 2>/dev/null | grep -m1 -E '^ *Hits:' | sed -E 's/^ *Hits: *//; s/ +/ /g'))"

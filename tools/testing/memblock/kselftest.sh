@@ -10,7 +10,12 @@ progress "kselftest: memory-hotplug through run_kselftest.sh"
 
 ensure_debugfs
 cd "$KSFT" || { tap_not_ok "kselftest: installed" "$KSFT missing"; exit 0; }
-out=$(./run_kselftest.sh -c memory-hotplug 2>&1)
+# The runner writes the tests' output to /dev/stdout, which must be a file
+# to be captured.
+log=$(mktemp /tmp/kselftest.XXXXXX)
+./run_kselftest.sh -c memory-hotplug > "$log" 2>&1
+out=$(cat "$log")
+rm -f "$log"
 results=$(printf '%s\n' "$out" | grep -E '^(not )?ok [0-9]+ selftests: ')
 if [ -z "$results" ]; then
 	tap_not_ok "kselftest: memory-hotplug produced results" "$out"
@@ -20,7 +25,10 @@ while IFS= read -r r; do
 	name=$(printf '%s' "$r" | sed -E 's/^(not )?ok [0-9]+ selftests: //')
 	case "$r" in
 	ok*'# SKIP'*) tap_not_ok "kselftest: $name" "skipped: the test did not run" "$out" ;;
-	ok*) tap_ok "kselftest: $name" ;;
+	ok*)
+		tap_ok "kselftest: $name"
+		printf '%s\n' "$out" | grep '^# '
+		;;
 	*) tap_not_ok "kselftest: $name" "$out" ;;
 	esac
 done <<< "$results"

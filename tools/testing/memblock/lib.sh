@@ -68,3 +68,31 @@ ensure_debugfs() {
 progress() {
 	echo "[guest] $*" >&2
 }
+
+# qmp JSON: have the host run one QMP command on this guest's QEMU (through
+# host/qmp-relay.py and the shared folder $QMP_DIR); prints the reply.
+qmp() {
+	local dir=${QMP_DIR:?QMP_DIR is not set: this guest has no QMP relay}
+	local id=$(date +%s%N) i
+	printf '%s\n' "$1" > "$dir/$id.tmp" && mv "$dir/$id.tmp" "$dir/$id.req"
+	for i in $(seq 600); do
+		if [ -f "$dir/$id.resp" ]; then
+			cat "$dir/$id.resp"
+			rm -f "$dir/$id.resp"
+			return 0
+		fi
+		sleep 0.1
+	done
+	echo '{"error": "no reply from the QMP relay in 60 s"}'
+	return 1
+}
+
+# wait_for SECONDS COMMAND...: poll COMMAND every 0.2 s until it succeeds.
+wait_for() {
+	local end=$(( $(date +%s) + $1 ))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}

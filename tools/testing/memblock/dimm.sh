@@ -1,0 +1,86 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# ACPI memory hot-add and eject: the host plugs a pc-dimm into QEMU over QMP,
+# the guest's ACPI memory driver adds its blocks; we online them movable and
+# check MemTotal, then unplug it (ACPI eject offlines and removes the blocks).
+#
+# With memory_hotplug.memmap_on_memory=force the blocks carry their own
+# memmap (the altmap path): MemTotal then grows by less than the DIMM.
+# Otherwise, a page of the DIMM is soft-offlined while it is online: the
+# poison is counted in HardwareCorrupted and in the block, and removing the
+# block gives it back (remove_memory_block_devices() clears the block's
+# nr_hwpoison), so after the eject HardwareCorrupted is as before.
+. "$(dirname "$0")/lib.sh"
+SIZE=$((256 << 20))
+NODE=${DIMM_NODE:-1}
+mode=$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory 2>/dev/null)
+T="dimm"
+[ "$mode" = force ] && T="dimm (memmap_on_memory=force)"
+progress "$T: ACPI hot-add of a ${SIZE}-byte pc-dimm on node $NODE, online, eject"
+
+hw_corrupted_kb() { awk '/^HardwareCorrupted:/ { print $2 }' /proc/meminfo; }
+bs=$(block_size)
+nnew=$((SIZE / bs))
+before=$(memory_blocks)
+total0=$(mem_total_kb)
+hwc0=$(hw_corrupted_kb)
+new_blocks() { comm -13 <(echo "$before") <(memory_blocks); }
+have_new() { [ "$(new_blocks | wc -l)" = "$nnew" ]; }
+no_new() { [ -z "$(new_blocks)" ]; }
+
+r=$(qmp '{"execute": "object-add", "arguments": {"qom-type": "memory-backend-ram", "id": "dimm0", "size": '$SIZE'}}')
+expect "$T: QMP object-add memory-backend-ram" "$r" '{"return": {}}'
+r=$(qmp '{"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "dimm0dev", "memdev": "dimm0", "node": '$NODE'}}')
+expect "$T: QMP device_add pc-dimm" "$r" '{"return": {}}'
+if ! wait_for 120 have_new; then
+	tap_not_ok "$T: the ACPI driver added $nnew blocks" "new blocks: '$(new_blocks | tr '\n' ' ')'" "$(dmesg | tail -20)"
+	exit 0
+fi
+blocks=$(new_blocks | tr '\n' ' ')
+tap_ok "$T: the ACPI driver added $nnew blocks ($blocks)"
+
+states= links= err=
+for b in $blocks; do
+	states="$states$(cat $MEM/$b/state) "
+	links="$links$(cd $MEM/$b && ls -d node* | tr '\n' ' ')"
+done
+expect "$T: new blocks are offline (auto_online_blocks=offline)" "$states" "$(printf 'offline %.0s' $blocks)"
+expect "$T: new blocks are linked to node$NODE" "$links" "$(printf "node$NODE %.0s" $blocks)"
+for b in $blocks; do
+	r=$(sysfs_write $MEM/$b/state online_movable)
+	[ "$r" = OK ] || err="$err$b: $r "
+done
+expect "$T: online_movable every new block" "$err" ""
+gain=$(( ($(mem_total_kb) - total0) * 1024 ))
+if [ "$mode" = force ]; then
+	if [ "$gain" -lt "$SIZE" ] && [ "$gain" -gt $((SIZE * 9 / 10)) ]; then
+		tap_ok "$T: MemTotal grew by $gain bytes, less than the DIMM by its memmap ($((SIZE - gain)) bytes)"
+	else
+		tap_not_ok "$T: MemTotal grew by less than the DIMM (memmap in the DIMM)" \
+			"grew by $gain bytes, DIMM is $SIZE: the altmap path did not run" "$(dmesg | grep -i memmap)"
+	fi
+else
+	expect "$T: MemTotal grew by the DIMM's size" "$gain" "$SIZE"
+	last=${blocks% }
+	last=${last##* }
+	addr=$(printf '0x%x' $((16#$(cat $MEM/$last/phys_index) * bs + bs / 2)))
+	expect "hwpoison: soft_offline_page $addr (in $last, online movable)" \
+		"$(sysfs_write $MEM/soft_offline_page $addr)" OK
+	expect "hwpoison: HardwareCorrupted grew by one page" "$(hw_corrupted_kb)" "$((hwc0 + 4))"
+	expect "hwpoison: $last is still online" "$(cat $MEM/$last/state)" online
+fi
+
+r=$(qmp '{"execute": "device_del", "arguments": {"id": "dimm0dev"}}')
+expect "$T: QMP device_del pc-dimm" "$r" '{"return": {}}'
+if wait_for 120 no_new; then
+	tap_ok "$T: ACPI eject offlined and removed $blocks"
+else
+	tap_not_ok "$T: ACPI eject offlined and removed $blocks" \
+		"left: $(for b in $(new_blocks); do echo "$b $(cat $MEM/$b/state)"; done | tr '\n' ' ')" "$(dmesg | tail -20)"
+fi
+expect "$T: MemTotal back to its value before" "$(mem_total_kb)" "$total0"
+[ "$mode" = force ] ||
+	expect "hwpoison: removing the block cleared its poisoned page from HardwareCorrupted" \
+		"$(hw_corrupted_kb)" "$hwc0"
+r=$(qmp '{"execute": "object-del", "arguments": {"id": "dimm0"}}')
+expect "$T: QMP object-del the backend" "$r" '{"return": {}}'
