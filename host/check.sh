@@ -9,9 +9,10 @@ MB=$TREE/tools/testing/memblock
 KSFT=$BUILD/kselftest
 
 rm -rf "$OUT"
-mkdir -p "$OUT/suite" "$OUT/splat"
+mkdir -p "$OUT"
 TAP=()
 add() { TAP+=("$@"); }
+TIMES=()
 
 say "installing tools/testing/selftests (memory-hotplug) into $KSFT"
 rm -rf "$KSFT"
@@ -19,25 +20,39 @@ make -s -C "$TREE/tools/testing/selftests" TARGETS=memory-hotplug \
 	INSTALL_PATH="$KSFT" install > "$OUT/kselftest-install.log" 2>&1 ||
 	die "kselftest install failed: see $OUT/kselftest-install.log"
 
-t0=$(date +%s)
-say "boot 1/2: the test suite (about 2 minutes under TCG)"
-boot_guest 1200 "$OUT/console-suite.log" "$OUT/suite" -- \
-	"$MB/guest-check.sh" "$OUT/suite" "$KSFT"
-rc=$?
-t1=$(date +%s)
-if [ -f "$OUT/suite/finished" ]; then
-	add "ok - boot: guest booted and ran the suite ($((t1 - t0)) s)"
-	while IFS= read -r l; do
-		case "$l" in 'ok - '*|'not ok - '*|'# '*) add "$l" ;; esac
-	done < "$OUT/suite/results.tap"
-else
-	add "not ok - boot: guest booted and ran the suite" "# vng exit code $rc after $((t1 - t0)) s; last console lines:"
-	while IFS= read -r l; do add "# $l"; done < <(tail -n 25 "$OUT/console-suite.log")
-fi
+# run_plan PLAN TIMEOUT EXTRA_APPEND: one boot running guest-check.sh PLAN.
+run_plan() {
+	local plan=$1 timeout=$2 append=$3 t0 t1 rc
+	mkdir -p "$OUT/$plan"
+	t0=$(date +%s)
+	GUEST_APPEND="mem=4G $append" boot_guest "$timeout" "$OUT/console-$plan.log" "$OUT/$plan" -- \
+		"$MB/guest-check.sh" "$plan" "$OUT/$plan" "$TREE" "$KSFT"
+	rc=$?
+	t1=$(date +%s)
+	TIMES+=("$plan $((t1 - t0)) s")
+	if [ -f "$OUT/$plan/finished" ]; then
+		add "ok - boot ($plan): guest booted and ran its tests ($((t1 - t0)) s)"
+		while IFS= read -r l; do
+			case "$l" in 'ok - '*|'not ok - '*|'# '*) add "$l" ;; esac
+		done < "$OUT/$plan/results.tap"
+	else
+		add "not ok - boot ($plan): guest booted and ran its tests" \
+			"# vng exit code $rc after $((t1 - t0)) s; last console lines:"
+		while IFS= read -r l; do add "# $l"; done < <(tail -n 25 "$OUT/console-$plan.log")
+	fi
+}
 
-say "boot 2/2: splat detector self-test (a WARNING provoked on purpose)"
+say "boot 1/3: the suite (about 3 minutes under TCG)"
+run_plan suite 1800 ""
+say "boot 2/3: ACPI DIMM with memory_hotplug.memmap_on_memory=force"
+run_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
+
+say "boot 3/3: splat detector self-test (a WARNING provoked on purpose)"
+mkdir -p "$OUT/splat"
+t0=$(date +%s)
 boot_guest 600 "$OUT/console-splat.log" "$OUT/splat" -- \
 	"$MB/guest-splat-selftest.sh" "$OUT/splat" > /dev/null
+TIMES+=("splat $(( $(date +%s) - t0 )) s")
 name="splat-scan: a WARNING provoked by lkdtm is reported as a failure"
 if [ ! -f "$OUT/splat/finished" ]; then
 	add "not ok - $name" "# the self-test guest did not finish; see $OUT/console-splat.log"
@@ -49,7 +64,6 @@ else
 	add "not ok - $name" "# detector exit $(cat "$OUT/splat/selftest.rc"), output:"
 	while IFS= read -r l; do add "# $l"; done < "$OUT/splat/selftest.tap"
 fi
-t2=$(date +%s)
 
 pass=0 fail=0 n=0
 echo "TAP version 13"
@@ -61,6 +75,6 @@ for l in "${TAP[@]}"; do
 	*) echo "$l" ;;
 	esac
 done
-say "suite boot $((t1 - t0)) s, splat self-test boot $((t2 - t1)) s; logs in $OUT"
+say "boot times: ${TIMES[*]}; logs and the sysfs dump in $OUT"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -10,6 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 KSRC=${1:?usage: abi.sh KERNEL_SOURCE_DIR}
 NODE=/sys/devices/system/node
+BOOT_RAM_END=${BOOT_RAM_END:-0x100000000}
 progress "abi: files, modes and node links of every block"
 
 declared_mode() {
@@ -88,7 +89,13 @@ for b in $blocks; do
 		bad+=("$NODE/$node/$b missing or not a link to $b")
 	others=$(ls -d "$NODE"/node[0-9]*/"$b" 2>/dev/null | grep -v "/$node/" | tr '\n' ' ')
 	[ -z "$others" ] || bad+=("$b also listed under $others")
-	fw=$(firmware_node $((16#$(cat "$MEM/$b/phys_index") * bs)))
+	# Blocks the kernel booted with must sit on the firmware's node.  A
+	# block probed later above the mem= limit gets the node of
+	# memory_add_physaddr_to_nid(), which falls back to the first node
+	# because mem= trimmed that range from the kernel's NUMA map.
+	start=$((16#$(cat "$MEM/$b/phys_index") * bs))
+	[ "$start" -lt $((BOOT_RAM_END)) ] || continue
+	fw=$(firmware_node "$start")
 	[ "$fw" = none ] || [ "node$fw" = "$node" ] || bad+=("$b: linked to $node, firmware (SRAT) puts it on node$fw")
 done
 if [ -z "$srat" ]; then

@@ -19,12 +19,13 @@ echo "================================================================"
 echo
 mark=$(dmesg | wc -l)
 run "uname -r"
-run "lsmem"
+run "grep MemTotal /proc/meminfo"
+run "lsmem -o RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES"
 run "echo $ADDR > $MEM/probe"
 run "cat $MEM/memory$n/state $MEM/memory$n/valid_zones"
 run "echo online > $MEM/memory$n/state"
 run "cat $MEM/memory$n/state"
-run "lsmem"
+run "lsmem -o RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES"
 run "grep MemTotal /proc/meminfo"
 echo "\$ dmesg   # the lines logged since the probe"
 dmesg | tail -n +$((mark + 1)) | grep -vE 'virtme|9p|random:' 

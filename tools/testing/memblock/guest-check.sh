@@ -1,21 +1,46 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs inside the test guest: every test, then the splat scan.  TAP lines go
-# to OUT/results.tap (and the console), the kernel log to OUT/dmesg.txt;
-# OUT/finished tells the host the suite ran to the end.
+# Runs inside the test guest: the suite named by PLAN, then the splat scan.
+# TAP lines go to OUT/results.tap (and the console), the kernel log to
+# OUT/dmesg.txt; OUT/finished tells the host the plan ran to the end.
 #
-# usage: guest-check.sh OUT KSELFTEST_DIR
+# usage: guest-check.sh PLAN OUT KSRC KSELFTEST_DIR
+#   PLAN suite:  the whole suite (boot layout, ABI, dump, kselftest, probe,
+#                ACPI DIMM + hwpoison, virtio-mem, ABI again, KUnit)
+#   PLAN altmap: ACPI DIMM with memory_hotplug.memmap_on_memory=force
 DIR=$(cd "$(dirname "$0")" && pwd)
 . "$DIR/lib.sh"
-OUT=${1:?usage: guest-check.sh OUT KSELFTEST_DIR}
-KSFT=${2:?usage: guest-check.sh OUT KSELFTEST_DIR}
+PLAN=${1:?usage: guest-check.sh PLAN OUT KSRC KSELFTEST_DIR}
+OUT=${2:?}
+KSRC=${3:?}
+KSFT=${4:?}
+export QMP_DIR=$OUT/qmp
 
-progress "kernel $(uname -r), $(nproc) CPUs, MemTotal $(mem_total_kb) kB"
+progress "kernel $(uname -r), $(nproc) CPUs, MemTotal $(mem_total_kb) kB, plan $PLAN"
+ensure_debugfs
 {
-	bash "$DIR/layout.sh"
-	bash "$DIR/kselftest.sh" "$KSFT"
-	bash "$DIR/probe.sh"
-	bash "$DIR/kunit.sh"
+	case "$PLAN" in
+	suite)
+		bash "$DIR/layout.sh"
+		bash "$DIR/abi.sh" "$KSRC"
+		bash "$DIR/dump.sh" > "$OUT/sysfs-dump.txt"
+		bash "$DIR/dump-check.sh" "$OUT/sysfs-dump.txt"
+		bash "$DIR/kselftest.sh" "$KSFT"
+		bash "$DIR/probe.sh"
+		bash "$DIR/dimm.sh"
+		bash "$DIR/virtio-mem.sh"
+		bash "$DIR/abi.sh" "$KSRC" | sed 's/ - abi: / - abi (after the hot-add tests): /'
+		bash "$DIR/kunit.sh"
+		;;
+	altmap)
+		expect "altmap: memory_hotplug.memmap_on_memory is force" \
+			"$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)" force
+		bash "$DIR/dimm.sh"
+		;;
+	*)
+		tap_not_ok "guest plan '$PLAN' exists"
+		;;
+	esac
 	bash "$DIR/splat-scan.sh"
 } 2>&1 | tee "$OUT/results.tap"
 dmesg > "$OUT/dmesg.txt"

@@ -43,3 +43,24 @@ if [ -z "$high" ] && grep -q 'System RAM' /proc/iomem; then
 else
 	tap_not_ok "layout: no System RAM above 4 GiB in /proc/iomem at boot" "$high"
 fi
+
+# Two NUMA nodes (QEMU -numa: node0 0-0x5fffffff, node1 the rest, which
+# includes 0x100000000-0x13fffffff), each with boot memory and a CPU.
+NODE=/sys/devices/system/node
+nodes=$(ls -d $NODE/node[0-9]* 2>/dev/null | xargs -n1 basename 2>/dev/null | tr '\n' ' ')
+expect "layout: two NUMA nodes" "$nodes" "node0 node1 "
+for n in node0 node1; do
+	nb=$(ls -d $NODE/$n/memory[0-9]* 2>/dev/null | wc -l)
+	nc=$(ls -d $NODE/$n/cpu[0-9]* 2>/dev/null | wc -l)
+	if [ "$nb" -gt 0 ] && [ "$nc" -gt 0 ]; then
+		tap_ok "layout: $n has $nb boot blocks and $nc CPU(s)"
+	else
+		tap_not_ok "layout: $n has boot blocks and a CPU" "$nb blocks, $nc CPUs"
+	fi
+done
+srat=$(dmesg | grep -E 'SRAT: Node 1 PXM [0-9]+ \[mem 0x100000000-0x13fffffff\]')
+if [ -n "$srat" ]; then
+	tap_ok "layout: firmware (SRAT) puts 0x100000000-0x13fffffff on node 1"
+else
+	tap_not_ok "layout: firmware (SRAT) puts 0x100000000-0x13fffffff on node 1" "$(dmesg | grep SRAT)"
+fi

@@ -11,9 +11,12 @@ NAME=${1:-no kernel splat in dmesg}
 PATTERN='WARNING:|BUG:|Oops|general protection fault|Kernel panic|possible circular locking dependency|possible recursive locking|inconsistent lock state|INFO: task .* blocked for more than|rcu: INFO: .*detected stall|self-detected stall|suspected memory leak|UBSAN:|KASAN:|kernel BUG at|Call Trace:|------------\[ cut here \]------------'
 
 ensure_debugfs
+# kmemleak must be alive (it disables itself on internal errors, and then
+# finds nothing): a failed scan request is itself reported.
 leaks=
-if [ -w /sys/kernel/debug/kmemleak ]; then
-	echo scan > /sys/kernel/debug/kmemleak
+if ! { echo scan > /sys/kernel/debug/kmemleak; } 2>/dev/null; then
+	leaks="kmemleak is not active: 'echo scan > /sys/kernel/debug/kmemleak' failed $(dmesg | grep -m3 kmemleak)"
+else
 	leaks=$(head -c 4096 /sys/kernel/debug/kmemleak)
 fi
 
