@@ -4,7 +4,7 @@
 #   make run     build (if needed), boot, show the driver at work
 #   make check   build (if needed), boot, run every test; TAP + "N passed, N failed"
 #
-# Steps, each callable on its own: deps, prepare, config, build.
+# Steps, each callable on its own: deps, prepare, config, build, build-base.
 # Everything generated lives in build/ (ignored by git).
 
 SHELL := /bin/bash
@@ -15,7 +15,7 @@ export BUILD
 CONFIG_INPUTS := configs/guest.config host/config.sh \
 	$(wildcard patches/*) $(shell find rust samples -name 'Kconfig*' 2>/dev/null)
 
-.PHONY: all run check deps prepare config build clean distclean help
+.PHONY: all run check deps prepare config build build-base clean distclean help
 
 all: build
 
@@ -25,7 +25,7 @@ help:
 run: build
 	@bash host/run.sh
 
-check: build
+check: build-base
 	@bash host/check.sh
 
 deps:
@@ -42,6 +42,11 @@ config: prepare $(BUILD)/config.stamp
 
 build: config
 	@bash host/build.sh
+
+# The pristine kernel (no patch series) that make check compares against;
+# built after the main one, never at the same time.
+build-base: build
+	@bash host/base.sh
 
 clean:
 	rm -rf $(BUILD)/out $(BUILD)/kselftest

@@ -4,13 +4,16 @@
 set -euo pipefail
 STEP=build
 . "$(dirname "$0")/env.sh"
-LOG=$BUILD/build.log
+LOG=${BUILD_LOG:-$BUILD/build.log}
 
 start=$(date +%s)
 ccache -z >/dev/null 2>&1 || true
 say "building $(make -s -C "$TREE" kernelversion) with $JOBS jobs (ccache; full log: $LOG)"
 set +e
-kmake "$@" 2>&1 | tee "$LOG" | awk -v start="$start" '
+# mawk reads a pipe in big blocks unless told to read line by line.
+AWK=(awk)
+awk -W version 2>&1 | grep -q mawk && AWK=(awk -W interactive)
+kmake "$@" 2>&1 | tee "$LOG" | "${AWK[@]}" -v start="$start" '
 	function stamp() { return sprintf("%3dm%02ds", (systime() - start) / 60, (systime() - start) % 60) }
 	/ (error|Error)[: ]|^make.*Error|warning:/ { print "  " $0; fflush(); next }
 	$1 ~ /^(CC|RUSTC|LD|AR|AS|BINDGEN|HOSTCC|RUSTDOC|EXPORTS)/ {

@@ -42,12 +42,29 @@ run_plan() {
 	fi
 }
 
-say "boot 1/3: the suite (about 3 minutes under TCG)"
+say "the patch series: git am onto the pristine tree, checkpatch --strict"
+while IFS= read -r l; do add "$l"; done < <(bash "$TOP/host/series-check.sh")
+
+say "boot 1/4: the suite (about 4 minutes under TCG)"
 run_plan suite 1800 ""
-say "boot 2/3: ACPI DIMM with memory_hotplug.memmap_on_memory=force"
+say "boot 2/4: ACPI DIMM with memory_hotplug.memmap_on_memory=force"
 run_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
 
-say "boot 3/3: splat detector self-test (a WARNING provoked on purpose)"
+say "boot 3/4: the pristine kernel (no patch series), for its sysfs dump at boot"
+TREE=$BUILD/linux-base run_plan base 600 ""
+name="series: sysfs dump at boot identical to the pristine kernel's"
+if [ -s "$OUT/base/sysfs-dump.txt" ] && [ -s "$OUT/suite/sysfs-dump.txt" ]; then
+	if d=$(diff "$OUT/base/sysfs-dump.txt" "$OUT/suite/sysfs-dump.txt"); then
+		add "ok - $name ($(wc -l < "$OUT/suite/sysfs-dump.txt") lines)"
+	else
+		add "not ok - $name"
+		while IFS= read -r l; do add "# $l"; done < <(head -30 <<< "$d")
+	fi
+else
+	add "not ok - $name" "# a dump is missing: $OUT/base/sysfs-dump.txt, $OUT/suite/sysfs-dump.txt"
+fi
+
+say "boot 4/4: splat detector self-test (a WARNING provoked on purpose)"
 mkdir -p "$OUT/splat"
 t0=$(date +%s)
 boot_guest 600 "$OUT/console-splat.log" "$OUT/splat" -- \

@@ -2,9 +2,9 @@
 # Write the kernel .config: allnoconfig + configs/guest.config, then check
 # that Kconfig kept every symbol of the fragment.
 set -euo pipefail
-STEP=config
+STEP=${STEP:-config}
 . "$(dirname "$0")/env.sh"
-FRAG=$TOP/configs/guest.config
+FRAG=${FRAG:-$TOP/configs/guest.config}
 
 say "allnoconfig + $(basename "$FRAG")"
 kmake -s allnoconfig >/dev/null

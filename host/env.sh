@@ -2,7 +2,7 @@
 # shellcheck shell=bash
 TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${BUILD:-$TOP/build}
-TREE=$BUILD/linux
+TREE=${TREE:-$BUILD/linux}
 OUT=$BUILD/out
 CARGO_BIN=${CARGO_HOME:-$HOME/.cargo}/bin
 JOBS=${JOBS:-$(nproc)}

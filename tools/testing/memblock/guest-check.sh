@@ -6,8 +6,10 @@
 #
 # usage: guest-check.sh PLAN OUT KSRC KSELFTEST_DIR
 #   PLAN suite:  the whole suite (boot layout, ABI, dump, kselftest, probe,
-#                ACPI DIMM + hwpoison, virtio-mem, ABI again, KUnit)
+#                ACPI DIMM + hwpoison, virtio-mem, the provider interface's
+#                test module, ABI again, KUnit)
 #   PLAN altmap: ACPI DIMM with memory_hotplug.memmap_on_memory=force
+#   PLAN base:   the sysfs dump at boot, on the kernel without our patches
 DIR=$(cd "$(dirname "$0")" && pwd)
 . "$DIR/lib.sh"
 PLAN=${1:?usage: guest-check.sh PLAN OUT KSRC KSELFTEST_DIR}
@@ -29,8 +31,13 @@ ensure_debugfs
 		bash "$DIR/probe.sh"
 		bash "$DIR/dimm.sh"
 		bash "$DIR/virtio-mem.sh"
+		bash "$DIR/provider.sh" "$KSFT"
 		bash "$DIR/abi.sh" "$KSRC" | sed 's/ - abi: / - abi (after the hot-add tests): /'
 		bash "$DIR/kunit.sh"
+		;;
+	base)
+		bash "$DIR/dump.sh" > "$OUT/sysfs-dump.txt"
+		bash "$DIR/dump-check.sh" "$OUT/sysfs-dump.txt" | sed 's/ - dump:/ - dump (pristine kernel):/'
 		;;
 	altmap)
 		expect "altmap: memory_hotplug.memmap_on_memory is force" \

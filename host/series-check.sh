@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Checks of the C patch series (patches/), printed as TAP lines for
+# host/check.sh: it applies with git am onto the pristine tree, and
+# scripts/checkpatch.pl --strict finds nothing in any patch.
+#
+# checkpatch runs with --ignore UNKNOWN_COMMIT_ID: our tree is Debian's
+# source without upstream history, so every upstream commit a message
+# cites (30467e0b3be8 ...) is unknown to it.
+set -uo pipefail
+STEP=series
+. "$(dirname "$0")/env.sh"
+
+tap_ok() { echo "ok - $*"; }
+tap_not_ok() { echo "not ok - $1"; shift; printf '%s\n' "$@" | sed 's/^/# /'; }
+
+mapfile -t patches < <(grep -vE '^\s*(#|$)' "$TOP/patches/series" 2>/dev/null)
+if [ ${#patches[@]} = 0 ]; then
+	tap_ok "series: no patches"
+	exit 0
+fi
+
+wt=$(mktemp -d "$BUILD/am.XXXXXX")
+rmdir "$wt"
+git -C "$TREE" worktree add -q --detach "$wt" pristine
+if out=$(cd "$wt" && git -c user.name=check -c user.email=check@localhost \
+	am -q $(printf "$TOP/patches/%s " "${patches[@]}") 2>&1); then
+	tap_ok "series: all ${#patches[@]} patches apply with git am onto the pristine tree"
+else
+	tap_not_ok "series: all ${#patches[@]} patches apply with git am onto the pristine tree" "$out"
+fi
+git -C "$TREE" worktree remove --force "$wt"
+
+for p in "${patches[@]}"; do
+	out=$("$TREE/scripts/checkpatch.pl" --strict --no-tree --ignore UNKNOWN_COMMIT_ID \
+		"$TOP/patches/$p" 2>&1)
+	if grep -q '^total: 0 errors, 0 warnings, 0 checks' <<< "$out"; then
+		tap_ok "checkpatch --strict: $p"
+	else
+		tap_not_ok "checkpatch --strict: $p" "$(grep -E '^(ERROR|WARNING|CHECK|total|#)' <<< "$out" | head -20)"
+	fi
+done

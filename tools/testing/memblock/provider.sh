@@ -1,0 +1,88 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The memory block provider interface (patches/), through its test module:
+# loading test_memory_block_provider hands every block to it, unloading
+# gives them back.  The module checks each block's state both ways (its
+# PASS/FAIL line in dmesg); here we check that userspace sees nothing
+# change (sysfs dumps), that onlining, offlining, probing and the upstream
+# selftest work while it serves, and that lockdep saw the new order
+# (memory hotplug lock, then the block's device mutex).
+. "$(dirname "$0")/lib.sh"
+KSFT=${1:?usage: provider.sh KSELFTEST_DIR}
+MOD=test_memory_block_provider
+DIR=$(cd "$(dirname "$0")" && pwd)
+progress "provider: hand the blocks to $MOD and back"
+
+# expect_same_dump NAME BEFORE: the current dump equals BEFORE.
+expect_same_dump() {
+	local now
+	now=$(bash "$DIR/dump.sh")
+	if [ "$now" = "$2" ]; then
+		tap_ok "$1 ($(echo "$now" | wc -l) lines)"
+	else
+		tap_not_ok "$1" "$(diff <(echo "$2") <(echo "$now") | head -20)"
+	fi
+}
+
+# module_line WHAT: the module's report line about WHAT, since $mark.
+module_line() {
+	dmesg | tail -n +$((mark + 1)) | grep -m1 "$MOD: $1"
+}
+
+bs=$(block_size)
+before=$(bash "$DIR/dump.sh")
+mark=$(dmesg | wc -l)
+expect "provider: modprobe $MOD" "$(modprobe $MOD 2>&1; echo "rc=$?")" "rc=0"
+line=$(module_line "took over")
+case "$line" in
+*"served by this module, 0 changed: PASS") tap_ok "provider: ${line#*: }" ;;
+*) tap_not_ok "provider: every block handed over with its state" "${line:-no report}" \
+	"$(dmesg | tail -n +$((mark + 1)) | grep -E "$MOD|memory" | head -20)" ;;
+esac
+expect_same_dump "provider: sysfs dump unchanged by the take-over" "$before"
+
+# memory32 was probed (and left offline) by probe.sh.
+b=$MEM/memory$((0x100000000 / bs))
+expect "provider: online_movable ${b##*/} through state" "$(sysfs_write "$b/state" online_movable)" OK
+expect "provider: ${b##*/} is online" "$(cat "$b/state")" online
+expect "provider: offline ${b##*/} through the driver core's online file" "$(sysfs_write "$b/online" 0)" OK
+expect "provider: ${b##*/} is offline" "$(cat "$b/state")" offline
+addr=$(printf '0x%x' $((0x100000000 + bs)))
+n=$(( (0x100000000 + bs) / bs ))
+expect "provider: probe $addr" "$(sysfs_write $MEM/probe "$addr")" OK
+expect "provider: memory$n appears offline" "$(cat $MEM/memory$n/state 2>&1)" offline
+expect "provider: memory$n has a node link" "$(ls -d $MEM/memory$n/node* 2>/dev/null | wc -l)" 1
+expect "provider: probe $addr again -> EEXIST" "$(sysfs_write $MEM/probe "$addr")" EEXIST
+expect "provider: online_movable memory$n" "$(sysfs_write $MEM/memory$n/state online_movable)" OK
+expect "provider: offline memory$n" "$(sysfs_write $MEM/memory$n/state offline)" OK
+
+# Lockdep validated the block mutexes (their own class) after the hotplug lock.
+deps=$(awk '/^[0-9a-f]+ .*: mem_hotplug_lock([^_a-z]|$)/ { on = 1; next } /^$/ { on = 0 } on' /proc/lockdep)
+if grep -q 'memory_block_provider_lock_key' <<< "$deps"; then
+	tap_ok "provider: lockdep recorded mem_hotplug_lock -> memory block device mutex"
+else
+	tap_not_ok "provider: lockdep recorded mem_hotplug_lock -> memory block device mutex" \
+		"mem_hotplug_lock's dependencies:" "$deps" \
+		"classes: $(grep -c . /proc/lockdep 2>&1)"
+fi
+
+# The upstream selftest, served by the provider (it may leave memory32 and
+# memory$n online in ZONE_NORMAL: the checks after the give-back use a
+# block of their own).
+bash "$DIR/kselftest.sh" "$KSFT" | sed 's/^\(\(not \)\{0,1\}ok\) - kselftest:/\1 - provider: kselftest:/'
+
+during=$(bash "$DIR/dump.sh")
+mark=$(dmesg | wc -l)
+expect "provider: rmmod $MOD" "$(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0"
+line=$(module_line "gave back")
+case "$line" in
+*"served by this module, 0 changed: PASS") tap_ok "provider: ${line#*: }" ;;
+*) tap_not_ok "provider: every block given back with its state" "${line:-no report}" \
+	"$(dmesg | tail -n +$((mark + 1)) | grep -E "$MOD|memory" | head -20)" ;;
+esac
+expect_same_dump "provider: sysfs dump unchanged by the give-back" "$during"
+addr=$(printf '0x%x' $((0x100000000 + 2 * bs)))
+n=$(( (0x100000000 + 2 * bs) / bs ))
+expect "provider: after the give-back, probe $addr" "$(sysfs_write $MEM/probe "$addr")" OK
+expect "provider: after the give-back, online_movable memory$n" "$(sysfs_write $MEM/memory$n/state online_movable)" OK
+expect "provider: after the give-back, offline memory$n" "$(sysfs_write $MEM/memory$n/state offline)" OK
