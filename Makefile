@@ -15,7 +15,7 @@ export BUILD
 CONFIG_INPUTS := configs/guest.config host/config.sh \
 	$(wildcard patches/*) $(shell find rust samples -name 'Kconfig*' 2>/dev/null)
 
-.PHONY: all run check deps prepare config build build-base clean distclean help
+.PHONY: all run check deps prepare config build build-base bisect-check clean distclean help
 
 all: build
 
@@ -47,6 +47,10 @@ build: config
 # built after the main one, never at the same time.
 build-base: build
 	@bash host/base.sh
+
+# Build and boot the kernel at every patch of the series (slow).
+bisect-check: build
+	@bash host/bisect-check.sh
 
 clean:
 	rm -rf $(BUILD)/out $(BUILD)/kselftest

@@ -2,7 +2,7 @@
 # Build the kernel and its modules, printing stage lines instead of the
 # thousands of kbuild lines (those go to build/build.log).
 set -euo pipefail
-STEP=build
+STEP=${STEP:-build}
 . "$(dirname "$0")/env.sh"
 LOG=${BUILD_LOG:-$BUILD/build.log}
 

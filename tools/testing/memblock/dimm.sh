@@ -14,8 +14,11 @@
 SIZE=$((256 << 20))
 NODE=${DIMM_NODE:-1}
 mode=$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory 2>/dev/null)
+MOD=test_memory_block_provider
 T="dimm"
-[ "$mode" = force ] && T="dimm (memmap_on_memory=force)"
+[ "$mode" = force ] && T="$T, memmap_on_memory=force"
+[ -n "${DIMM_PROVIDER:-}" ] && T="$T, ejected under $MOD"
+[ "$T" = dimm ] || T="${T/dimm, /dimm (})"
 progress "$T: ACPI hot-add of a ${SIZE}-byte pc-dimm on node $NODE, online, eject"
 
 hw_corrupted_kb() { awk '/^HardwareCorrupted:/ { print $2 }' /proc/meminfo; }
@@ -61,13 +64,31 @@ if [ "$mode" = force ]; then
 	fi
 else
 	expect "$T: MemTotal grew by the DIMM's size" "$gain" "$SIZE"
-	last=${blocks% }
-	last=${last##* }
-	addr=$(printf '0x%x' $((16#$(cat $MEM/$last/phys_index) * bs + bs / 2)))
-	expect "hwpoison: soft_offline_page $addr (in $last, online movable)" \
-		"$(sysfs_write $MEM/soft_offline_page $addr)" OK
-	expect "hwpoison: HardwareCorrupted grew by one page" "$(hw_corrupted_kb)" "$((hwc0 + 4))"
-	expect "hwpoison: $last is still online" "$(cat $MEM/$last/state)" online
+fi
+H="hwpoison${T#dimm}"
+last=${blocks% }
+last=${last##* }
+addr=$(printf '0x%x' $((16#$(cat $MEM/$last/phys_index) * bs + bs / 2)))
+expect "$H: soft_offline_page $addr (in $last, online movable)" \
+	"$(sysfs_write $MEM/soft_offline_page $addr)" OK
+expect "$H: HardwareCorrupted grew by one page" "$(hw_corrupted_kb)" "$((hwc0 + 4))"
+expect "$H: $last is still online" "$(cat $MEM/$last/state)" online
+
+# With DIMM_PROVIDER, the provider's test module takes the blocks over now
+# (their altmap, poison count and ACPI binding with them), and the eject
+# offlines and removes its blocks.
+firmware_node() { basename "$(readlink "$MEM/$1/firmware_node" 2>/dev/null)" 2>/dev/null; }
+if [ -n "${DIMM_PROVIDER:-}" ]; then
+	fw=$(firmware_node "$last")
+	if [ -n "$fw" ]; then
+		tap_ok "$T: $last is bound to ACPI device $fw"
+	else
+		tap_not_ok "$T: $last is bound to an ACPI device" "no firmware_node link"
+	fi
+	mark=$(dmesg | wc -l)
+	expect "$T: modprobe $MOD" "$(modprobe $MOD 2>&1; echo "rc=$?")" "rc=0"
+	provider_report "$T" "took over"
+	expect "$T: the provider's $last is bound to the same ACPI device" "$(firmware_node "$last")" "$fw"
 fi
 
 r=$(qmp '{"execute": "device_del", "arguments": {"id": "dimm0dev"}}')
@@ -79,8 +100,12 @@ else
 		"left: $(for b in $(new_blocks); do echo "$b $(cat $MEM/$b/state)"; done | tr '\n' ' ')" "$(dmesg | tail -20)"
 fi
 expect "$T: MemTotal back to its value before" "$(mem_total_kb)" "$total0"
-[ "$mode" = force ] ||
-	expect "hwpoison: removing the block cleared its poisoned page from HardwareCorrupted" \
-		"$(hw_corrupted_kb)" "$hwc0"
+expect "$H: removing the block cleared its poisoned page from HardwareCorrupted" \
+	"$(hw_corrupted_kb)" "$hwc0"
+if [ -n "${DIMM_PROVIDER:-}" ]; then
+	mark=$(dmesg | wc -l)
+	expect "$T: rmmod $MOD" "$(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0"
+	provider_report "$T" "gave back"
+fi
 r=$(qmp '{"execute": "object-del", "arguments": {"id": "dimm0"}}')
 expect "$T: QMP object-del the backend" "$r" '{"return": {}}'

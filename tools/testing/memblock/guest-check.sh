@@ -8,7 +8,8 @@
 #   PLAN suite:  the whole suite (boot layout, ABI, dump, kselftest, probe,
 #                ACPI DIMM + hwpoison, virtio-mem, the provider interface's
 #                test module, ABI again, KUnit)
-#   PLAN altmap: ACPI DIMM with memory_hotplug.memmap_on_memory=force
+#   PLAN altmap: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then
+#                again, handed to the provider's test module before the eject
 #   PLAN base:   the sysfs dump at boot, on the kernel without our patches
 DIR=$(cd "$(dirname "$0")" && pwd)
 . "$DIR/lib.sh"
@@ -43,6 +44,7 @@ ensure_debugfs
 		expect "altmap: memory_hotplug.memmap_on_memory is force" \
 			"$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)" force
 		bash "$DIR/dimm.sh"
+		DIMM_PROVIDER=1 bash "$DIR/dimm.sh"
 		;;
 	*)
 		tap_not_ok "guest plan '$PLAN' exists"

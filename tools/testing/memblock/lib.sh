@@ -96,3 +96,18 @@ wait_for() {
 		sleep 0.2
 	done
 }
+
+# provider_report TITLE WHAT: one TAP line from the report line
+# "test_memory_block_provider: WHAT ... PASS|FAIL" logged after dmesg line
+# $mark (the module checks every block's state when it takes them over and
+# when it gives them back).
+provider_report() {
+	local line new
+	new=$(dmesg | tail -n +$((mark + 1)))
+	line=$(grep -m1 "test_memory_block_provider: $2" <<< "$new")
+	case "$line" in
+	*": PASS") tap_ok "$1: ${line#*: }" ;;
+	*) tap_not_ok "$1: test_memory_block_provider $2 every block with its state" \
+		"${line:-no report}" "$(grep -E 'test_memory_block_provider|memory' <<< "$new" | head -20)" ;;
+	esac
+}
