@@ -45,7 +45,7 @@ run_plan() {
 say "the patch series: git am onto the pristine tree, checkpatch --strict"
 while IFS= read -r l; do add "$l"; done < <(bash "$TOP/host/series-check.sh")
 
-say "boot 1/4: the suite (about 4 minutes under TCG)"
+say "boot 1/4: the suite (about 8 minutes under TCG)"
 run_plan suite 1800 ""
 say "boot 2/4: ACPI DIMM with memory_hotplug.memmap_on_memory=force"
 run_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
