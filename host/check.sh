@@ -25,7 +25,7 @@ run_plan() {
 	local plan=$1 timeout=$2 append=$3 t0 t1 rc
 	mkdir -p "$OUT/$plan"
 	t0=$(date +%s)
-	GUEST_APPEND="mem=4G $append" boot_guest "$timeout" "$OUT/console-$plan.log" "$OUT/$plan" -- \
+	GUEST_APPEND="$GUEST_APPEND $append" boot_guest "$timeout" "$OUT/console-$plan.log" "$OUT/$plan" -- \
 		"$MB/guest-check.sh" "$plan" "$OUT/$plan" "$TREE" "$KSFT"
 	rc=$?
 	t1=$(date +%s)

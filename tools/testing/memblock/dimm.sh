@@ -27,7 +27,7 @@ nnew=$((SIZE / bs))
 before=$(memory_blocks)
 total0=$(mem_total_kb)
 hwc0=$(hw_corrupted_kb)
-new_blocks() { comm -13 <(echo "$before") <(memory_blocks); }
+new_blocks() { blocks_added "$before"; }
 have_new() { [ "$(new_blocks | wc -l)" = "$nnew" ]; }
 no_new() { [ -z "$(new_blocks)" ]; }
 

@@ -52,6 +52,12 @@ memory_blocks() {
 	ls "$MEM" | grep -E '^memory[0-9]+$' | sort -V
 }
 
+# blocks_added BEFORE: the blocks present now that are not in the list
+# BEFORE (one name a line, as memory_blocks printed it).
+blocks_added() {
+	memory_blocks | grep -vxF -f <(printf '%s\n' "$1")
+}
+
 mem_total_kb() {
 	awk '/^MemTotal:/ { print $2 }' /proc/meminfo
 }

@@ -25,7 +25,7 @@ expect "probe: write $ADDR to probe" "$(sysfs_write $MEM/probe $ADDR)" OK
 expect "probe: memory$n appears, offline" "$(cat "$blk/state" 2>&1)" offline
 expect "probe: memory$n phys_index" "$(cat "$blk/phys_index" 2>&1)" "$(printf '%08x' "$n")"
 expect "probe: exactly one block was added" \
-	"$(comm -13 <(echo "$before") <(memory_blocks) | tr '\n' ' ')" "memory$n "
+	"$(blocks_added "$before" | tr '\n' ' ')" "memory$n "
 expect "probe: MemTotal unchanged while offline" "$(mem_total_kb)" "$total0"
 
 expect "probe: online_movable memory$n" "$(sysfs_write "$blk/state" online_movable)" OK

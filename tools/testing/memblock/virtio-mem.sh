@@ -15,7 +15,7 @@ DEV=${VIRTIO_MEM_ID:-vm0}
 SIZE=$((256 << 20))
 STATE=/tmp/virtio-mem.state
 
-new_blocks() { comm -13 <(echo "$before") <(memory_blocks); }
+new_blocks() { blocks_added "$before"; }
 grown() { [ "$(mem_total_kb)" = "$((total0 + SIZE / 1024))" ]; }
 # The blocks plugged, that are still there.
 left() { for b in $plugged; do [ -e "$MEM/$b" ] && echo "$b"; done; }
