@@ -1,0 +1,618 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! sysfs attributes of devices, attribute groups and uevents.
+//!
+//! An attribute file is a type that implements [`AttributeOps`]: its `show` writes the file's
+//! contents into a bounded [`ShowBuffer`], its `store` receives the bytes written and returns how
+//! many it consumed or an errno, which the writer's `write(2)` returns. [`Attribute`] turns such a
+//! type into the C `struct device_attribute`, with a mode checked at compile time against the
+//! callbacks the type has; [`attribute_group!`] and [`attribute_groups!`] build the static,
+//! NULL-terminated tables the driver core takes, as `DEVICE_ATTR_RO()` and `ATTRIBUTE_GROUPS()` do
+//! in C.
+//!
+//! The callbacks receive the value that embeds the `struct device` the file belongs to (a
+//! [`DeviceContainer`]), found from the device with `container_of`: devices such as memory blocks
+//! have no bound driver, so there is no driver data to look the value up in.
+//!
+//! C headers: [`include/linux/sysfs.h`](srctree/include/linux/sysfs.h),
+//! [`include/linux/device.h`](srctree/include/linux/device.h),
+//! [`include/linux/kobject.h`](srctree/include/linux/kobject.h)
+
+use crate::{
+    bindings,
+    device::Device,
+    error::{to_result, Result},
+    str::CStr,
+    types::{ARef, Opaque},
+};
+use core::{fmt, marker::PhantomData, ptr};
+
+/// A value that embeds a C `struct device`, so that attribute callbacks can reach it.
+///
+/// # Safety
+///
+/// [`DeviceContainer::from_device`] must return the value that embeds the `struct device` it is
+/// given, and that value must live as long as the device does.
+pub unsafe trait DeviceContainer {
+    /// Returns the value that embeds `dev`.
+    ///
+    /// # Safety
+    ///
+    /// `dev` must be the `struct device` embedded in a live value of this type, and it must stay
+    /// alive (hold a reference count) for `'a`.
+    unsafe fn from_device<'a>(dev: *mut bindings::device) -> &'a Self;
+}
+
+// SAFETY: A `Device` is the `struct device` itself.
+unsafe impl DeviceContainer for Device {
+    unsafe fn from_device<'a>(dev: *mut bindings::device) -> &'a Self {
+        // SAFETY: The caller guarantees that `dev` is live and referenced for `'a`.
+        unsafe { Device::as_ref(dev) }
+    }
+}
+
+/// The buffer an attribute's `show` writes the file's contents into.
+///
+/// It is the page the C side passes (`PAGE_SIZE` bytes); writing past its end is an error, as
+/// formatting into it with [`core::write!`] returns.
+///
+/// # Examples
+///
+/// ```
+/// use core::fmt::Write;
+/// use kernel::sysfs::ShowBuffer;
+///
+/// let mut page = [0u8; 8];
+/// let mut buf = ShowBuffer::new(&mut page);
+/// writeln!(buf, "{:04x}", 0x2au32)?;
+/// assert_eq!(buf.as_bytes(), b"002a\n");
+/// // Only three bytes are left: the write fails and the buffer keeps what fits.
+/// assert!(write!(buf, "full!").is_err());
+/// assert_eq!(buf.len(), 8);
+/// # Ok::<(), Error>(())
+/// ```
+pub struct ShowBuffer<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl<'a> ShowBuffer<'a> {
+    /// Creates a buffer that writes into `buf` from its start.
+    pub fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    /// Returns what was written so far.
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.buf[..self.len]
+    }
+
+    /// Returns how many bytes were written so far.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Returns `true` if nothing was written yet.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+}
+
+impl fmt::Write for ShowBuffer<'_> {
+    fn write_str(&mut self, s: &str) -> fmt::Result {
+        let room = self.buf.len() - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        self.len += n;
+        if n < s.len() {
+            return Err(fmt::Error);
+        }
+        Ok(())
+    }
+}
+
+/// The callbacks of one attribute file.
+///
+/// Implement `show` for a readable file and `store` for a writable one; [`Attribute`] checks the
+/// file's mode against the callbacks at compile time.
+///
+/// # Examples
+///
+/// A read-write file on any device that remembers a number:
+///
+/// ```
+/// use core::sync::atomic::{AtomicU32, Ordering};
+/// use kernel::{device::Device, prelude::*};
+/// use kernel::sysfs::{AttributeOps, ShowBuffer};
+///
+/// static VALUE: AtomicU32 = AtomicU32::new(7);
+///
+/// struct Value;
+///
+/// #[vtable]
+/// impl AttributeOps for Value {
+///     type Target = Device;
+///
+///     fn show(_dev: &Device, buf: &mut ShowBuffer<'_>) -> Result {
+///         use core::fmt::Write;
+///         writeln!(buf, "{}", VALUE.load(Ordering::Relaxed))?;
+///         Ok(())
+///     }
+///
+///     fn store(_dev: &Device, input: &[u8]) -> Result<usize> {
+///         let text = core::str::from_utf8(input).map_err(|_| EINVAL)?;
+///         VALUE.store(text.trim().parse().map_err(|_| EINVAL)?, Ordering::Relaxed);
+///         Ok(input.len())
+///     }
+/// }
+/// assert!(Value::HAS_SHOW && Value::HAS_STORE);
+/// ```
+#[macros::vtable]
+pub trait AttributeOps {
+    /// The value the file's device is embedded in.
+    type Target: DeviceContainer + ?Sized;
+
+    /// Writes the file's contents into `buf`.
+    fn show(_target: &Self::Target, _buf: &mut ShowBuffer<'_>) -> Result {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Handles a write of `input` (the bytes written, without the terminating NUL the C side
+    /// adds), returning how many bytes it consumed.
+    fn store(_target: &Self::Target, _input: &[u8]) -> Result<usize> {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// The permission bits of an attribute file (`umode_t`).
+pub type Mode = u16;
+
+/// An attribute file of a device: the C `struct device_attribute`, with the callbacks of `O`.
+///
+/// Build it in a `static` with [`Attribute::new`] or one of the shorthands; a mode that the
+/// callbacks do not support (a readable file without `show`, a writable one without `store`), or
+/// that the C `VERIFY_OCTAL_PERMISSIONS()` rejects, does not compile.
+///
+/// # Invariants
+///
+/// `raw` is a valid `struct device_attribute` whose name is a `'static` C string and whose `show`
+/// and `store` are the trampolines of `O` (or NULL where `O` has no such callback).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{c_str, device::Device, prelude::*};
+/// use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer};
+///
+/// struct Answer;
+///
+/// #[vtable]
+/// impl AttributeOps for Answer {
+///     type Target = Device;
+///
+///     fn show(_dev: &Device, buf: &mut ShowBuffer<'_>) -> Result {
+///         use core::fmt::Write;
+///         Ok(writeln!(buf, "42")?)
+///     }
+/// }
+///
+/// // `Attribute::<Answer>::read_write(..)` would not compile: `Answer` has no `store`.
+/// static ANSWER: Attribute<Answer> = Attribute::read_only(c_str!("answer"));
+/// assert_eq!(ANSWER.mode(), 0o444);
+/// assert_eq!(ANSWER.name().as_bytes(), b"answer");
+/// ```
+#[repr(transparent)]
+pub struct Attribute<O: AttributeOps> {
+    raw: Opaque<bindings::device_attribute>,
+    _ops: PhantomData<O>,
+}
+
+// SAFETY: The C side only reads an attribute once it is built (sysfs never writes to a
+// `struct device_attribute`), and `O` is only a type-level marker.
+unsafe impl<O: AttributeOps> Sync for Attribute<O> {}
+
+impl<O: AttributeOps> Attribute<O> {
+    /// An attribute named `name` with mode `mode`.
+    ///
+    /// Panics (at compile time, in a `static`) if `mode` has bits beyond `0o777`, if a group or
+    /// others may do more than the owner, if others may write, if it is readable and `O` has no
+    /// `show`, or if it is writable and `O` has no `store`.
+    pub const fn new(name: &'static CStr, mode: Mode) -> Self {
+        assert!(mode & !0o777 == 0, "mode has bits beyond 0o777");
+        assert!(
+            (mode >> 6) & 4 >= (mode >> 3) & 4 && (mode >> 3) & 4 >= mode & 4,
+            "group or others can read what the owner cannot"
+        );
+        assert!(
+            (mode >> 6) & 2 >= (mode >> 3) & 2,
+            "the group can write what the owner cannot"
+        );
+        assert!(mode & 0o002 == 0, "others must not write");
+        assert!(
+            mode & 0o444 == 0 || O::HAS_SHOW,
+            "a readable attribute needs `show`"
+        );
+        assert!(
+            mode & 0o222 == 0 || O::HAS_STORE,
+            "a writable attribute needs `store`"
+        );
+
+        // SAFETY: All-zero bytes are a valid `struct device_attribute` (NULL pointers, no
+        // callbacks, a zero lockdep key that the driver core does not use for static attributes).
+        let mut raw: bindings::device_attribute = unsafe { core::mem::zeroed() };
+        raw.attr.name = name.as_char_ptr();
+        raw.attr.mode = mode;
+        if O::HAS_SHOW {
+            raw.show = Some(show_callback::<O>);
+        }
+        if O::HAS_STORE {
+            raw.store = Some(store_callback::<O>);
+        }
+        // INVARIANT: `name` is `'static`, the callbacks are those of `O`.
+        Self {
+            raw: Opaque::new(raw),
+            _ops: PhantomData,
+        }
+    }
+
+    /// A file everybody can read (`0444`, `DEVICE_ATTR_RO()` in C).
+    pub const fn read_only(name: &'static CStr) -> Self {
+        Self::new(name, 0o444)
+    }
+
+    /// A file only root can read (`0400`, `DEVICE_ATTR_ADMIN_RO()` in C).
+    pub const fn admin_read_only(name: &'static CStr) -> Self {
+        Self::new(name, 0o400)
+    }
+
+    /// A file everybody can read and root can write (`0644`, `DEVICE_ATTR_RW()` in C).
+    pub const fn read_write(name: &'static CStr) -> Self {
+        Self::new(name, 0o644)
+    }
+
+    /// A file only root can write (`0200`, `DEVICE_ATTR_WO()` in C).
+    pub const fn write_only(name: &'static CStr) -> Self {
+        Self::new(name, 0o200)
+    }
+
+    /// Returns the attribute's name.
+    pub fn name(&self) -> &'static CStr {
+        // SAFETY: By the type invariant the name is a `'static` C string.
+        unsafe { CStr::from_char_ptr((*self.raw.get()).attr.name) }
+    }
+
+    /// Returns the attribute's mode.
+    pub fn mode(&self) -> Mode {
+        // SAFETY: `raw` is valid and nobody writes to it.
+        unsafe { (*self.raw.get()).attr.mode }
+    }
+
+    /// Returns the `struct attribute` inside, for an attribute table.
+    pub const fn as_raw(&'static self) -> *mut bindings::attribute {
+        // `attr` is the first field of `struct device_attribute`.
+        self.raw.get().cast()
+    }
+}
+
+/// The C `show` callback of the attributes of type `O`.
+///
+/// # Safety
+///
+/// Called by the driver core with a live `dev` of `O::Target` and its `PAGE_SIZE` buffer.
+unsafe extern "C" fn show_callback<O: AttributeOps>(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *mut crate::ffi::c_char,
+) -> isize {
+    // SAFETY: The driver core calls `show` with the device whose file is read, kept alive by the
+    // open file, and the attribute is one of `O` (only `Attribute<O>` installs this callback).
+    let target = unsafe { O::Target::from_device(dev) };
+    // SAFETY: sysfs passes a buffer of `PAGE_SIZE` bytes that only this call uses.
+    let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), crate::page::PAGE_SIZE) };
+    let mut out = ShowBuffer::new(page);
+    match O::show(target, &mut out) {
+        Ok(()) => out.len() as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// The C `store` callback of the attributes of type `O`.
+///
+/// # Safety
+///
+/// Called by the driver core with a live `dev` of `O::Target` and `count` bytes at `buf`.
+unsafe extern "C" fn store_callback<O: AttributeOps>(
+    dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *const crate::ffi::c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: As in `show_callback`.
+    let target = unsafe { O::Target::from_device(dev) };
+    // SAFETY: sysfs passes the `count` bytes written, valid for the duration of the call.
+    let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
+    match O::store(target, input) {
+        // A store cannot consume more than it was given.
+        Ok(n) => n.min(count) as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// A NULL-terminated table of attributes, as `struct attribute_group` points to.
+///
+/// Built by [`attribute_group!`].
+#[doc(hidden)]
+#[repr(transparent)]
+pub struct AttributeList<const N: usize>(pub [*mut bindings::attribute; N]);
+
+// SAFETY: The table only holds pointers to `Sync` statics, and nobody writes to it.
+unsafe impl<const N: usize> Sync for AttributeList<N> {}
+
+/// An attribute group: the C `struct attribute_group`, a set of files created and removed
+/// together, optionally in a subfolder.
+///
+/// Built by [`attribute_group!`].
+///
+/// # Invariants
+///
+/// `raw` is a valid `struct attribute_group` whose name (if any) and NULL-terminated attribute
+/// table are `'static`.
+#[repr(transparent)]
+pub struct AttributeGroup(Opaque<bindings::attribute_group>);
+
+// SAFETY: The C side only reads a group, and everything it points to is `'static` and `Sync`.
+unsafe impl Sync for AttributeGroup {}
+
+impl AttributeGroup {
+    /// A group of the attributes in `attrs`, in the subfolder `name` if given.
+    ///
+    /// Use [`attribute_group!`] instead, which builds the table.
+    #[doc(hidden)]
+    pub const fn new<const N: usize>(
+        name: Option<&'static CStr>,
+        attrs: &'static AttributeList<N>,
+    ) -> Self {
+        assert!(N > 0 && attrs.0[N - 1].is_null(), "the table must end with NULL");
+        // SAFETY: All-zero bytes are a valid, empty `struct attribute_group`.
+        let mut raw: bindings::attribute_group = unsafe { core::mem::zeroed() };
+        if let Some(name) = name {
+            raw.name = name.as_char_ptr();
+        }
+        raw.attrs = attrs.0.as_ptr().cast_mut();
+        // INVARIANT: `name` and `attrs` are `'static`, the table ends with NULL.
+        Self(Opaque::new(raw))
+    }
+
+    /// Returns the C `struct attribute_group`.
+    pub const fn as_raw(&'static self) -> *const bindings::attribute_group {
+        self.0.get()
+    }
+}
+
+/// A NULL-terminated list of attribute groups: the C `const struct attribute_group **` that
+/// `struct device_type`, `struct bus_type` and others point to.
+///
+/// Built by [`attribute_groups!`].
+#[repr(transparent)]
+pub struct AttributeGroups<const N: usize>(
+    #[doc(hidden)] pub [*const bindings::attribute_group; N],
+);
+
+// SAFETY: The list only holds pointers to `Sync` statics, and nobody writes to it.
+unsafe impl<const N: usize> Sync for AttributeGroups<N> {}
+
+impl<const N: usize> AttributeGroups<N> {
+    /// Returns the C list.
+    pub const fn as_raw(&'static self) -> *mut *const bindings::attribute_group {
+        self.0.as_ptr().cast_mut()
+    }
+}
+
+/// Declares a `static` [`AttributeGroup`] of the given [`Attribute`] statics.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{attribute_group, c_str, device::Device, prelude::*};
+/// use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer};
+///
+/// struct Hello;
+///
+/// #[vtable]
+/// impl AttributeOps for Hello {
+///     type Target = Device;
+///
+///     fn show(_dev: &Device, buf: &mut ShowBuffer<'_>) -> Result {
+///         use core::fmt::Write;
+///         Ok(writeln!(buf, "hello")?)
+///     }
+/// }
+///
+/// static HELLO: Attribute<Hello> = Attribute::read_only(c_str!("hello"));
+/// static HELLO_ADMIN: Attribute<Hello> = Attribute::admin_read_only(c_str!("hello_admin"));
+///
+/// attribute_group!(static GREETINGS = [HELLO, HELLO_ADMIN]);
+/// attribute_group!(static IN_FOLDER = { name: c_str!("greetings"), attrs: [HELLO] });
+///
+/// // SAFETY: The group was just built and nothing writes to it.
+/// let raw = unsafe { &*GREETINGS.as_raw() };
+/// assert!(raw.name.is_null());
+/// // SAFETY: The table has two attributes and a NULL.
+/// unsafe {
+///     assert_eq!(*raw.attrs.add(0), HELLO.as_raw());
+///     assert_eq!(*raw.attrs.add(1), HELLO_ADMIN.as_raw());
+///     assert!((*raw.attrs.add(2)).is_null());
+/// }
+/// // SAFETY: As above.
+/// assert!(!unsafe { &*IN_FOLDER.as_raw() }.name.is_null());
+/// ```
+#[macro_export]
+macro_rules! attribute_group {
+    ($vis:vis static $name:ident = [$($attr:ident),+ $(,)?]) => {
+        $crate::attribute_group!(@build $vis $name, ::core::option::Option::None, [$($attr),+]);
+    };
+    ($vis:vis static $name:ident = { name: $folder:expr, attrs: [$($attr:ident),+ $(,)?] $(,)? }) => {
+        $crate::attribute_group!(
+            @build $vis $name, ::core::option::Option::Some($folder), [$($attr),+]
+        );
+    };
+    (@build $vis:vis $name:ident, $folder:expr, [$($attr:ident),+]) => {
+        $vis static $name: $crate::sysfs::AttributeGroup = {
+            static ATTRS: $crate::sysfs::AttributeList<
+                { [$(::core::stringify!($attr)),+].len() + 1 }
+            > = $crate::sysfs::AttributeList([$($attr.as_raw(),)+ ::core::ptr::null_mut()]);
+            $crate::sysfs::AttributeGroup::new($folder, &ATTRS)
+        };
+    };
+}
+
+/// Declares a `static` [`AttributeGroups`] list of the given [`AttributeGroup`] statics.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::{attribute_group, attribute_groups, c_str, device::Device, prelude::*};
+/// use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer};
+///
+/// struct Zero;
+///
+/// #[vtable]
+/// impl AttributeOps for Zero {
+///     type Target = Device;
+///
+///     fn show(_dev: &Device, buf: &mut ShowBuffer<'_>) -> Result {
+///         use core::fmt::Write;
+///         Ok(writeln!(buf, "0")?)
+///     }
+/// }
+///
+/// static ZERO: Attribute<Zero> = Attribute::read_only(c_str!("zero"));
+/// attribute_group!(static ZEROS = [ZERO]);
+/// attribute_groups!(static GROUPS = [ZEROS]);
+///
+/// // SAFETY: The list has one group and a NULL.
+/// unsafe {
+///     assert_eq!(*GROUPS.as_raw(), ZEROS.as_raw());
+///     assert!((*GROUPS.as_raw().add(1)).is_null());
+/// }
+/// ```
+#[macro_export]
+macro_rules! attribute_groups {
+    ($vis:vis static $name:ident = [$($group:ident),+ $(,)?]) => {
+        $vis static $name: $crate::sysfs::AttributeGroups<
+            { [$(::core::stringify!($group)),+].len() + 1 }
+        > = $crate::sysfs::AttributeGroups([$($group.as_raw(),)+ ::core::ptr::null()]);
+    };
+}
+
+/// An attribute group added to a device that exists already, such as a subsystem's root device
+/// (`/sys/devices/system/NAME`); the files go away when this is dropped.
+///
+/// The files appear at once: a group that a device should have from its creation belongs in the
+/// groups its creator registers it with instead, so that udev sees the files on `ADD`.
+///
+/// # Invariants
+///
+/// `group` was added to `dev` and is removed only by [`Drop`].
+///
+/// # Examples
+///
+/// A file on the memory subsystem's root device, `/sys/devices/system/memory/rust_example`:
+///
+/// ```
+/// # #[cfg(CONFIG_MEMORY_BLOCK_PROVIDER)]
+/// # {
+/// use kernel::{attribute_group, c_str, device::Device, prelude::*};
+/// use kernel::memory::{hotplug::DeviceHotplugGuard, root_device};
+/// use kernel::sysfs::{Attribute, AttributeOps, GroupRegistration, ShowBuffer};
+///
+/// struct Example;
+///
+/// #[vtable]
+/// impl AttributeOps for Example {
+///     type Target = Device;
+///
+///     fn show(_dev: &Device, buf: &mut ShowBuffer<'_>) -> Result {
+///         use core::fmt::Write;
+///         Ok(writeln!(buf, "example")?)
+///     }
+/// }
+///
+/// static EXAMPLE: Attribute<Example> = Attribute::read_only(c_str!("rust_example"));
+/// attribute_group!(static EXAMPLES = [EXAMPLE]);
+///
+/// let root = root_device(&DeviceHotplugGuard::lock()).ok_or(ENODEV)?;
+/// let files = GroupRegistration::new(&root, &EXAMPLES)?;
+/// drop(files);
+/// # }
+/// # Ok::<(), Error>(())
+/// ```
+pub struct GroupRegistration {
+    dev: ARef<Device>,
+    group: &'static AttributeGroup,
+}
+
+impl GroupRegistration {
+    /// Adds the files of `group` to `dev`.
+    pub fn new(dev: &Device, group: &'static AttributeGroup) -> Result<Self> {
+        // SAFETY: `dev` is a live device, so is its kobject, and `group` is `'static`. This is
+        // what the inline `device_add_group()` does.
+        to_result(unsafe {
+            bindings::sysfs_create_group(ptr::addr_of_mut!((*dev.as_raw()).kobj), group.as_raw())
+        })?;
+        // INVARIANT: The group was added.
+        Ok(Self {
+            dev: dev.into(),
+            group,
+        })
+    }
+}
+
+impl Drop for GroupRegistration {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the group was added to the device, which `self.dev` keeps
+        // alive.
+        unsafe {
+            bindings::sysfs_remove_group(
+                ptr::addr_of_mut!((*self.dev.as_raw()).kobj),
+                self.group.as_raw(),
+            )
+        };
+    }
+}
+
+/// A uevent action (`enum kobject_action`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum UeventAction {
+    /// `ADD`.
+    Add = bindings::kobject_action_KOBJ_ADD,
+    /// `REMOVE`.
+    Remove = bindings::kobject_action_KOBJ_REMOVE,
+    /// `CHANGE`.
+    Change = bindings::kobject_action_KOBJ_CHANGE,
+    /// `ONLINE`.
+    Online = bindings::kobject_action_KOBJ_ONLINE,
+    /// `OFFLINE`.
+    Offline = bindings::kobject_action_KOBJ_OFFLINE,
+}
+
+/// Sends a uevent for `dev` (`kobject_uevent()`).
+///
+/// # Examples
+///
+/// ```
+/// # #[cfg(CONFIG_MEMORY_BLOCK_PROVIDER)]
+/// # {
+/// use kernel::memory::{hotplug::DeviceHotplugGuard, root_device};
+/// use kernel::sysfs::{uevent, UeventAction};
+///
+/// let root = root_device(&DeviceHotplugGuard::lock()).ok_or(ENODEV)?;
+/// uevent(&root, UeventAction::Change)?;
+/// # }
+/// # Ok::<(), Error>(())
+/// ```
+pub fn uevent(dev: &Device, action: UeventAction) -> Result {
+    // SAFETY: `dev` is live, so is the kobject inside it.
+    to_result(unsafe { bindings::kobject_uevent(ptr::addr_of_mut!((*dev.as_raw()).kobj), action as u32) })
+}
