@@ -282,14 +282,18 @@ impl BlockGuard<'_> {
     ///
     /// # Examples
     ///
-    /// Adds memory39 of the test guest, onlines it movable, offlines it and removes it:
+    /// Adds memory39 of the test guest, onlines it movable, offlines it and removes it, once the
+/// system runs:
     ///
     /// ```
     /// use kernel::memory::{block::*, block_size_bytes, hotplug::*};
     ///
     /// let start = 0x138000000;
     /// let mut device_hotplug = DeviceHotplugGuard::lock();
-    /// if add_memory(&mut device_hotplug, phys_addr_to_nid(start), start, block_size_bytes()).is_ok() {
+    /// let added = add_memory(&mut device_hotplug, phys_addr_to_nid(start), start, block_size_bytes());
+/// // Before the system runs (when KUnit runs the examples), `mem=` keeps hot-add below it.
+/// if added != Err(E2BIG) {
+///     added?;
     ///     let id = (start / block_size_bytes()) as usize;
     ///     let block = MemoryBlock::find(&device_hotplug, id).ok_or(ENODEV)?;
     ///     let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
@@ -386,7 +390,7 @@ impl Drop for BlockGuard<'_> {
 /// attribute_groups!(static BLOCK_GROUPS = [BLOCK_ATTRS]);
 ///
 /// fn serve(module: &'static ThisModule) -> Result<Registration> {
-///     Registration::register(c_str!("example"), module, Some(&BLOCK_GROUPS))
+///     Registration::register_with_groups(c_str!("example"), module, &BLOCK_GROUPS)
 /// }
 ///
 /// # // SAFETY: Built-in code has no module: NULL is its `THIS_MODULE`.
@@ -412,27 +416,38 @@ unsafe impl Sync for Registration {}
 
 impl Registration {
     /// Registers a provider named `name` (for log messages), implemented by `module`, whose blocks
-    /// have the attribute groups `groups` (the driver core adds `online` and `uevent`) or, if
-    /// `None`, the built-in files.
+    /// have the built-in files.
     ///
     /// Fails with `EBUSY` if another provider is registered, or with the error of the hand-over,
     /// after which the built-in driver serves every block again.
-    pub fn register<const N: usize>(
+    pub fn register(name: &'static CStr, module: &'static ThisModule) -> Result<Self> {
+        Self::new(name, module, core::ptr::null_mut())
+    }
+
+    /// Registers a provider as [`Registration::register`] does, whose blocks have the files of
+    /// `groups` instead of the built-in ones (the driver core adds `online` and `uevent`).
+    pub fn register_with_groups<const N: usize>(
         name: &'static CStr,
         module: &'static ThisModule,
-        groups: Option<&'static AttributeGroups<N>>,
+        groups: &'static AttributeGroups<N>,
+    ) -> Result<Self> {
+        Self::new(name, module, groups.as_raw())
+    }
+
+    fn new(
+        name: &'static CStr,
+        module: &'static ThisModule,
+        groups: *mut *const bindings::attribute_group,
     ) -> Result<Self> {
         // SAFETY: All-zero bytes are a valid, empty `struct memory_block_provider`.
         let mut raw: bindings::memory_block_provider = unsafe { core::mem::zeroed() };
         raw.name = name.as_char_ptr();
         raw.owner = module.as_ptr();
         raw.alloc_block = Some(alloc_block);
-        if let Some(groups) = groups {
-            raw.block_groups = groups.as_raw();
-        }
+        raw.block_groups = groups;
         let provider = KBox::new(Opaque::new(raw), GFP_KERNEL)?;
         // SAFETY: The provider is valid and stays at its address (boxed) until it is unregistered
-        // in `drop`; what it points to is `'static`.
+        // in `drop`; its name and groups (NULL or a `'static` list) are `'static`.
         to_result(unsafe { bindings::memory_block_provider_register(provider.get()) })?;
         // INVARIANT: Registered above.
         Ok(Self { provider })

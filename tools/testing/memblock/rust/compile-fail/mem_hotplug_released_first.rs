@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Must not compile with `--cfg wrong`: the memory hotplug guard dropped while a block's device lock is held.
+//!
+//! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
+//
+// expect: error[E0505]: cannot move out of `mem_hotplug` because it is borrowed
+
+#![allow(unused_imports)]
+
+use kernel::memory::block::{MemoryBlock, OnlineType};
+use kernel::memory::hotplug::{add_memory, DeviceHotplugGuard, MemHotplugGuard};
+use kernel::prelude::*;
+
+module! {
+    type: Case,
+    name: "mem_hotplug_released_first",
+    license: "GPL",
+}
+
+struct Case;
+
+impl kernel::Module for Case {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let mut device_hotplug = DeviceHotplugGuard::lock();
+        let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
+        let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+        let locked = block.lock(&mut mem_hotplug);
+        #[cfg(not(wrong))]
+        let state = locked.state();
+        drop(mem_hotplug);
+        #[cfg(wrong)]
+        let state = locked.state();
+        pr_info!("memory0 is {:?}\n", state);
+        Ok(Case)
+    }
+}

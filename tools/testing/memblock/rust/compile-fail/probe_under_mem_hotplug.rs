@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Must not compile with `--cfg wrong`: memory added (add_memory() takes the memory hotplug lock itself) while the memory hotplug guard is held.
+//!
+//! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
+//
+// expect: error[E0499]: cannot borrow `device_hotplug` as mutable more than once at a time
+
+#![allow(unused_imports)]
+
+use kernel::memory::block::{MemoryBlock, OnlineType};
+use kernel::memory::hotplug::{add_memory, DeviceHotplugGuard, MemHotplugGuard};
+use kernel::prelude::*;
+
+module! {
+    type: Case,
+    name: "probe_under_mem_hotplug",
+    license: "GPL",
+}
+
+struct Case;
+
+impl kernel::Module for Case {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let mut device_hotplug = DeviceHotplugGuard::lock();
+        let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+        #[cfg(not(wrong))]
+        drop(mem_hotplug);
+        // Not block-aligned: it would fail with EINVAL if it ran.
+        let _ = add_memory(&mut device_hotplug, 0, 0x100000001, 0x8000000);
+        #[cfg(wrong)]
+        drop(mem_hotplug);
+        Ok(Case)
+    }
+}
