@@ -62,7 +62,15 @@ pub fn block_size_bytes() -> u64 {
 /// # Ok::<(), Error>(())
 /// ```
 pub fn root_device(_device_hotplug: &hotplug::DeviceHotplugGuard) -> Option<ARef<Device>> {
-    unsafe extern "C" fn first_root(mem: *mut bindings::memory_block, arg: *mut core::ffi::c_void) -> i32 {
+    /// Stores the root device of the memory subsystem, from `mem`, at `arg`; stops the walk.
+    ///
+    /// # Safety
+    ///
+    /// `mem` must be a live memory block and `arg` a valid `*mut *mut bindings::device`.
+    unsafe extern "C" fn first_root(
+        mem: *mut bindings::memory_block,
+        arg: *mut core::ffi::c_void,
+    ) -> i32 {
         // SAFETY: `for_each_memory_block` passes a live block, whose `bus` is the memory subsystem.
         let root = unsafe { bindings::bus_get_dev_root((*mem).dev.bus) };
         // SAFETY: `arg` is the `root` pointer of `root_device`.

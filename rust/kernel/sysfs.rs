@@ -6,9 +6,9 @@
 //! contents into a bounded [`ShowBuffer`], its `store` receives the bytes written and returns how
 //! many it consumed or an errno, which the writer's `write(2)` returns. [`Attribute`] turns such a
 //! type into the C `struct device_attribute`, with a mode checked at compile time against the
-//! callbacks the type has; [`attribute_group!`] and [`attribute_groups!`] build the static,
-//! NULL-terminated tables the driver core takes, as `DEVICE_ATTR_RO()` and `ATTRIBUTE_GROUPS()` do
-//! in C.
+//! callbacks the type has; [`attribute_group!`](crate::attribute_group) and
+//! [`attribute_groups!`](crate::attribute_groups) build the static, NULL-terminated tables the
+//! driver core takes, as `DEVICE_ATTR_RO()` and `ATTRIBUTE_GROUPS()` do in C.
 //!
 //! The callbacks receive the value that embeds the `struct device` the file belongs to (a
 //! [`DeviceContainer`]), found from the device with `container_of`: devices such as memory blocks
@@ -340,10 +340,21 @@ unsafe extern "C" fn store_callback<O: AttributeOps>(
 
 /// A NULL-terminated table of attributes, as `struct attribute_group` points to.
 ///
-/// Built by [`attribute_group!`].
+/// Built by [`attribute_group!`](crate::attribute_group).
 #[doc(hidden)]
 #[repr(transparent)]
-pub struct AttributeList<const N: usize>(pub [*mut bindings::attribute; N]);
+pub struct AttributeList<const N: usize>([*mut bindings::attribute; N]);
+
+impl<const N: usize> AttributeList<N> {
+    /// Makes a table of `attrs`.
+    ///
+    /// # Safety
+    ///
+    /// The last pointer must be NULL, and the others must point to `'static` attributes.
+    pub const unsafe fn new(attrs: [*mut bindings::attribute; N]) -> Self {
+        Self(attrs)
+    }
+}
 
 // SAFETY: The table only holds pointers to `Sync` statics, and nobody writes to it.
 unsafe impl<const N: usize> Sync for AttributeList<N> {}
@@ -351,7 +362,7 @@ unsafe impl<const N: usize> Sync for AttributeList<N> {}
 /// An attribute group: the C `struct attribute_group`, a set of files created and removed
 /// together, optionally in a subfolder.
 ///
-/// Built by [`attribute_group!`].
+/// Built by [`attribute_group!`](crate::attribute_group).
 ///
 /// # Invariants
 ///
@@ -366,20 +377,20 @@ unsafe impl Sync for AttributeGroup {}
 impl AttributeGroup {
     /// A group of the attributes in `attrs`, in the subfolder `name` if given.
     ///
-    /// Use [`attribute_group!`] instead, which builds the table.
+    /// Use [`attribute_group!`](crate::attribute_group) instead, which builds the table.
     #[doc(hidden)]
     pub const fn new<const N: usize>(
         name: Option<&'static CStr>,
         attrs: &'static AttributeList<N>,
     ) -> Self {
-        assert!(N > 0 && attrs.0[N - 1].is_null(), "the table must end with NULL");
         // SAFETY: All-zero bytes are a valid, empty `struct attribute_group`.
         let mut raw: bindings::attribute_group = unsafe { core::mem::zeroed() };
         if let Some(name) = name {
             raw.name = name.as_char_ptr();
         }
         raw.attrs = attrs.0.as_ptr().cast_mut();
-        // INVARIANT: `name` and `attrs` are `'static`, the table ends with NULL.
+        // INVARIANT: `name` and `attrs` are `'static`; by the safety requirements of
+        // `AttributeList::new` the table ends with NULL.
         Self(Opaque::new(raw))
     }
 
@@ -392,16 +403,24 @@ impl AttributeGroup {
 /// A NULL-terminated list of attribute groups: the C `const struct attribute_group **` that
 /// `struct device_type`, `struct bus_type` and others point to.
 ///
-/// Built by [`attribute_groups!`].
+/// Built by [`attribute_groups!`](crate::attribute_groups).
 #[repr(transparent)]
-pub struct AttributeGroups<const N: usize>(
-    #[doc(hidden)] pub [*const bindings::attribute_group; N],
-);
+pub struct AttributeGroups<const N: usize>([*const bindings::attribute_group; N]);
 
 // SAFETY: The list only holds pointers to `Sync` statics, and nobody writes to it.
 unsafe impl<const N: usize> Sync for AttributeGroups<N> {}
 
 impl<const N: usize> AttributeGroups<N> {
+    /// Makes a list of `groups`; use [`attribute_groups!`](crate::attribute_groups) instead.
+    ///
+    /// # Safety
+    ///
+    /// The last pointer must be NULL, and the others must point to `'static` groups.
+    #[doc(hidden)]
+    pub const unsafe fn new(groups: [*const bindings::attribute_group; N]) -> Self {
+        Self(groups)
+    }
+
     /// Returns the C list.
     pub const fn as_raw(&'static self) -> *mut *const bindings::attribute_group {
         self.0.as_ptr().cast_mut()
@@ -451,7 +470,12 @@ macro_rules! attribute_group {
     ($vis:vis static $name:ident = [$($attr:ident),+ $(,)?]) => {
         $crate::attribute_group!(@build $vis $name, ::core::option::Option::None, [$($attr),+]);
     };
-    ($vis:vis static $name:ident = { name: $folder:expr, attrs: [$($attr:ident),+ $(,)?] $(,)? }) => {
+    (
+        $vis:vis static $name:ident = {
+            name: $folder:expr,
+            attrs: [$($attr:ident),+ $(,)?] $(,)?
+        }
+    ) => {
         $crate::attribute_group!(
             @build $vis $name, ::core::option::Option::Some($folder), [$($attr),+]
         );
@@ -460,7 +484,11 @@ macro_rules! attribute_group {
         $vis static $name: $crate::sysfs::AttributeGroup = {
             static ATTRS: $crate::sysfs::AttributeList<
                 { [$(::core::stringify!($attr)),+].len() + 1 }
-            > = $crate::sysfs::AttributeList([$($attr.as_raw(),)+ ::core::ptr::null_mut()]);
+            > =
+                // SAFETY: The table ends with NULL; the attributes are statics.
+                unsafe {
+                    $crate::sysfs::AttributeList::new([$($attr.as_raw(),)+ ::core::ptr::null_mut()])
+                };
             $crate::sysfs::AttributeGroup::new($folder, &ATTRS)
         };
     };
@@ -501,7 +529,11 @@ macro_rules! attribute_groups {
     ($vis:vis static $name:ident = [$($group:ident),+ $(,)?]) => {
         $vis static $name: $crate::sysfs::AttributeGroups<
             { [$(::core::stringify!($group)),+].len() + 1 }
-        > = $crate::sysfs::AttributeGroups([$($group.as_raw(),)+ ::core::ptr::null()]);
+        > =
+            // SAFETY: The list ends with NULL; the groups are statics.
+            unsafe {
+                $crate::sysfs::AttributeGroups::new([$($group.as_raw(),)+ ::core::ptr::null()])
+            };
     };
 }
 
@@ -614,5 +646,7 @@ pub enum UeventAction {
 /// ```
 pub fn uevent(dev: &Device, action: UeventAction) -> Result {
     // SAFETY: `dev` is live, so is the kobject inside it.
-    to_result(unsafe { bindings::kobject_uevent(ptr::addr_of_mut!((*dev.as_raw()).kobj), action as u32) })
+    to_result(unsafe {
+        bindings::kobject_uevent(ptr::addr_of_mut!((*dev.as_raw()).kobj), action as u32)
+    })
 }

@@ -283,17 +283,18 @@ impl BlockGuard<'_> {
     /// # Examples
     ///
     /// Adds memory39 of the test guest, onlines it movable, offlines it and removes it, once the
-/// system runs:
+    /// system runs:
     ///
     /// ```
     /// use kernel::memory::{block::*, block_size_bytes, hotplug::*};
     ///
     /// let start = 0x138000000;
     /// let mut device_hotplug = DeviceHotplugGuard::lock();
-    /// let added = add_memory(&mut device_hotplug, phys_addr_to_nid(start), start, block_size_bytes());
-/// // Before the system runs (when KUnit runs the examples), `mem=` keeps hot-add below it.
-/// if added != Err(E2BIG) {
-///     added?;
+    /// let size = block_size_bytes();
+    /// let added = add_memory(&mut device_hotplug, phys_addr_to_nid(start), start, size);
+    /// // Before the system runs (when KUnit runs the examples), `mem=` keeps hot-add below it.
+    /// if added != Err(E2BIG) {
+    ///     added?;
     ///     let id = (start / block_size_bytes()) as usize;
     ///     let block = MemoryBlock::find(&device_hotplug, id).ok_or(ENODEV)?;
     ///     let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
@@ -317,9 +318,8 @@ impl BlockGuard<'_> {
     pub fn online(&mut self, online_type: OnlineType) -> Result<bool> {
         // SAFETY: By the type invariant this task holds the device hotplug lock, the memory
         // hotplug lock and the block's device lock, in this order, as the function requires.
-        let ret = unsafe {
-            bindings::memory_block_device_online_locked(self.raw(), online_type as u32)
-        };
+        let ret =
+            unsafe { bindings::memory_block_device_online_locked(self.raw(), online_type as u32) };
         to_result(ret)?;
         Ok(ret == 0)
     }
@@ -463,7 +463,7 @@ impl Drop for Registration {
 
 /// Allocates a zeroed block for the C side, which sets it up, registers it and frees it with
 /// `kfree()` from the device's release function.
-unsafe extern "C" fn alloc_block() -> *mut bindings::memory_block {
+extern "C" fn alloc_block() -> *mut bindings::memory_block {
     match KBox::<MaybeUninit<bindings::memory_block>>::new_uninit(GFP_KERNEL | __GFP_ZERO) {
         // The allocation is the C struct alone, from kmalloc, as `kfree()` expects: ownership goes
         // to the C side, which frees it exactly once.

@@ -216,7 +216,8 @@ pub fn add_memory(
     let _ = device_hotplug;
     check_range(start, size)?;
     // SAFETY: The device hotplug lock is held, as `__add_memory()` requires (with no flags,
-    // `MHP_NONE`, as `probe` passes), and the memory hotplug lock is not (the guard that would prove it would borrow `device_hotplug`).
+    // `MHP_NONE`, as `probe` passes), and the memory hotplug lock is not: the guard that would
+    // prove it would borrow `device_hotplug`.
     to_result(unsafe { bindings::__add_memory(nid, start, size, 0) })
 }
 
@@ -232,6 +233,11 @@ pub fn add_memory(
 ///
 /// See [`add_memory`].
 pub fn remove_memory(device_hotplug: &mut DeviceHotplugGuard, start: u64, size: u64) -> Result {
+    /// Counts `mem` in the `u64` at `arg` if it is offline, fails with `EBUSY` if not.
+    ///
+    /// # Safety
+    ///
+    /// `mem` must be a live memory block and `arg` a valid `*mut u64`.
     unsafe extern "C" fn count_offline(
         mem: *mut bindings::memory_block,
         arg: *mut core::ffi::c_void,

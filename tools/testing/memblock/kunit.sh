@@ -22,3 +22,26 @@ while read -r status suite; do
 done <<< "$results"
 grep -q ' rust_doctests_kernel$' <<< "$results" ||
 	tap_not_ok "kunit: rust_doctests_kernel ran" "CONFIG_RUST_KERNEL_DOCTESTS=y but the suite is not in dmesg"
+
+# The doc-tests of the memory block abstractions, one TAP line each, and as
+# many as the sources have examples (a test the doc-test generator dropped
+# would otherwise go unnoticed).
+KSRC=${1:-}
+ours=$(dmesg | sed -nE 's/^\[[ 0-9.]+\] +((not )?ok) [0-9]+ (rust_doctest_kernel_(memory|sysfs)_[a-z0-9_]+)$/\1 \3/p')
+while read -r status test; do
+	[ -n "$test" ] || continue
+	loc=$(dmesg | sed -nE "s/.*# $test\.location: (.*)/\1/p" | tail -1)
+	if [ "$status" = ok ]; then
+		tap_ok "kunit doc-test: $test ($loc)"
+	else
+		tap_not_ok "kunit doc-test: $test ($loc)" "$(dmesg | grep -A3 -E "# $test" | head -20)"
+	fi
+done <<< "$ours"
+if [ -n "$KSRC" ]; then
+	# Examples: the lines opening a fenced block in a doc comment, "/// ```"
+	# (a closing fence is the same line: count them and halve).
+	fences=$(cat "$KSRC"/rust/kernel/memory.rs "$KSRC"/rust/kernel/memory/*.rs "$KSRC"/rust/kernel/sysfs.rs |
+		grep -cE '^\s*//[/!] ```')
+	expect "kunit: every example of rust/kernel/memory* and sysfs.rs ran as a doc-test" \
+		"$(grep -c . <<< "$ours")" "$((fences / 2))"
+fi

@@ -35,7 +35,9 @@ impl kernel::Module for MemblockLockInversion {
             drop(block.lock(&mut mem_hotplug));
         }
         pr_info!("locked memory0 in the right order; now the inverted order\n");
-        let mem = (&*block as *const MemoryBlock).cast_mut().cast::<bindings::memory_block>();
+        let mem = (&*block as *const MemoryBlock)
+            .cast_mut()
+            .cast::<bindings::memory_block>();
         // SAFETY: `block` holds a reference to the block, so its device is alive; the device
         // hotplug lock is held, so the inverted order cannot really deadlock here: this only
         // shows lockdep the order.

@@ -124,7 +124,11 @@ struct MemblockRustTest {
 
 impl kernel::Module for MemblockRustTest {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let provider = Registration::register_with_groups(c_str!("memblock_rust_test"), module, &BLOCK_GROUPS)?;
+        let provider = Registration::register_with_groups(
+            c_str!("memblock_rust_test"),
+            module,
+            &BLOCK_GROUPS,
+        )?;
         let root = root_device(&DeviceHotplugGuard::lock()).ok_or(ENODEV)?;
         let root_files = GroupRegistration::new(&root, &ROOT_ATTRS)?;
         pr_info!("serving the memory blocks\n");

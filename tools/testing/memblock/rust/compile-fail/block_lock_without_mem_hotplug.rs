@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Must not compile with `--cfg wrong`: a block's device lock taken with only the device hotplug guard.
+//! Must not compile with `--cfg wrong`: a block's device lock taken with only the device hotplug
+//! guard.
 //!
 //! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
 //

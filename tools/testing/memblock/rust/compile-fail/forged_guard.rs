@@ -4,7 +4,8 @@
 //!
 //! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
 //
-// expect: error[E0451]: fields `_device_hotplug` and `_not_send` of struct `MemHotplugGuard` are private
+// expect: error[E0451]: fields `_device_hotplug` and `_not_send` of struct `MemHotplugGuard`
+// expect: are private
 
 #![allow(unused_imports)]
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Must not compile with `--cfg wrong`: a memory hotplug guard moved to another task (the lock belongs to the task that took it).
+//! Must not compile with `--cfg wrong`: a memory hotplug guard moved to another task (the lock
+//! belongs to the task that took it).
 //!
 //! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
 //

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Must not compile with `--cfg wrong`: the memory hotplug guard dropped while a block's device lock is held.
+//! Must not compile with `--cfg wrong`: the memory hotplug guard dropped while a block's device
+//! lock is held.
 //!
 //! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
 //
@@ -28,6 +29,8 @@ impl kernel::Module for Case {
         let locked = block.lock(&mut mem_hotplug);
         #[cfg(not(wrong))]
         let state = locked.state();
+        #[cfg(not(wrong))]
+        drop(locked);
         drop(mem_hotplug);
         #[cfg(wrong)]
         let state = locked.state();

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Must not compile with `--cfg wrong`: memory added (add_memory() takes the memory hotplug lock itself) while the memory hotplug guard is held.
+//! Must not compile with `--cfg wrong`: memory added (add_memory() takes the memory hotplug lock
+//! itself) while the memory hotplug guard is held.
 //!
 //! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
 //

@@ -1,0 +1,56 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Negative control for lockdep, in a boot of its own (lockdep turns itself
+# off after a report): memblock_lock_inversion.ko registers a provider, so
+# the block device mutexes get their lock class, takes memory0's locks in
+# the right order through the Rust types, then its device lock and
+# mem_hotplug_begin() in the inverted order through the raw bindings.
+#
+# Passes only if lockdep reports one "possible circular locking dependency"
+# whose held lock is the block mutex class (memory_block_provider_lock_key),
+# whose wanted lock is one of the two locks mem_hotplug_begin() takes
+# (cpu_hotplug_lock, then mem_hotplug_lock), and whose chain holds the block
+# mutex and mem_hotplug_lock and nothing else but cpu_hotplug_lock; and if
+# nothing was reported before the inverted order.
+. "$(dirname "$0")/lib.sh"
+EXT=${1:?usage: lockdep-inversion.sh MODULE_DIR}
+MOD=memblock_lock_inversion
+progress "lockdep: $MOD takes memory0's locks in the inverted order"
+
+debug_locks() { awk '/debug_locks:/ { print $2 }' /proc/lockdep_stats; }
+expect "lockdep: lockdep is on before the test (debug_locks)" "$(debug_locks)" 1
+mark=$(dmesg | wc -l)
+expect "lockdep: insmod $MOD" "$(insmod "$EXT/$MOD.ko" 2>&1; echo "rc=$?")" "rc=0"
+log=$(dmesg | tail -n +$((mark + 1)) | sed -E 's/^\[[ 0-9.]+\] //')
+
+before=$(sed -n '/locked memory0 in the right order/q;p' <<< "$log")
+if grep -q 'possible circular locking dependency' <<< "$before"; then
+	tap_not_ok "lockdep: nothing reported for the right order" "$before"
+elif grep -q 'locked memory0 in the right order' <<< "$log"; then
+	tap_ok "lockdep: nothing reported for the right order"
+else
+	tap_not_ok "lockdep: nothing reported for the right order" "the module did not get there:" "$log"
+fi
+
+n=$(grep -c 'WARNING: possible circular locking dependency detected' <<< "$log")
+name="lockdep: one possible circular locking dependency reported for the inverted order"
+if [ "$n" = 1 ]; then
+	tap_ok "$name"
+else
+	tap_not_ok "$name" "$n reports; the log since insmod:" "$(head -60 <<< "$log")"
+	exit 0
+fi
+# The lock named on the line after each heading: "ADDR (NAME){...}-{...}, at: ...".
+lock_after() { awk -v h="$1" 'found { if (match($0, /\([^)]*\)/)) { print substr($0, RSTART + 1, RLENGTH - 2); exit } } index($0, h) { found = 1 }' <<< "$log"; }
+wanted=$(lock_after "is trying to acquire lock:")
+held=$(lock_after "but task is already holding lock:")
+chain=$(sed -nE 's/^[[:space:]]*-> #[0-9]+ \(([^)]*)\).*/\1/p' <<< "$log" | LC_ALL=C sort -u | tr '\n' ' ')
+expect "lockdep: the held lock is the block's device mutex" "$held" "&memory_block_provider_lock_key"
+case "$wanted" in
+cpu_hotplug_lock|mem_hotplug_lock) tap_ok "lockdep: the wanted lock is mem_hotplug_begin()'s ($wanted)" ;;
+*) tap_not_ok "lockdep: the wanted lock is mem_hotplug_begin()'s" "wanted: '$wanted'" ;;
+esac
+expect "lockdep: the chain is the block mutex and the hotplug locks, nothing else" "$chain" \
+	"&memory_block_provider_lock_key cpu_hotplug_lock mem_hotplug_lock "
+expect "lockdep: lockdep turned itself off after the report (debug_locks)" "$(debug_locks)" 0
+expect "lockdep: the module went on after the report" "$(grep -c "$MOD: inverted order done" <<< "$log")" 1

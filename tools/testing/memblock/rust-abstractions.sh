@@ -1,0 +1,103 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# The Rust abstractions (kernel::memory, kernel::sysfs) at work, through
+# memblock_rust_test.ko (tools/testing/memblock/rust, built by
+# host/rust-check.sh): while loaded it serves every block with two files of
+# its own, rust_phys_index (read-only) and rust_state (read-write, online
+# and offline in the order device hotplug lock -> memory hotplug lock ->
+# block lock, as the types allow), and adds rust_probe (write-only, hot-add)
+# to the memory root.  They must give what the built-in files give, and
+# the errno the built-in driver gives for bad input.
+. "$(dirname "$0")/lib.sh"
+EXT=${1:?usage: rust-abstractions.sh MODULE_DIR}
+MOD=memblock_rust_test
+progress "rust: the Rust abstractions through $MOD"
+
+if [ ! -f "$EXT/$MOD.ko" ]; then
+	tap_not_ok "rust: $MOD.ko was built" "not found in $EXT: host/rust-check.sh builds it"
+	exit 0
+fi
+bs=$(block_size)
+auto=$(cat $MEM/auto_online_blocks)
+echo offline > $MEM/auto_online_blocks
+# A block of the RAM past mem= (memory32-39) that is not present.
+id=
+for i in $(seq $((0x100000000 / bs)) $((0x13fffffff / bs))); do
+	[ -e "$MEM/memory$i" ] || { id=$i; break; }
+done
+if [ -z "$id" ]; then
+	tap_not_ok "rust: a free block in memory32-39 to probe" "all present: $(memory_blocks | tr '\n' ' ')"
+	exit 0
+fi
+addr=$(printf '0x%x' $((id * bs)))
+
+# What the built-in files say, before.
+declare -A phys state
+for b in $(memory_blocks); do
+	phys[$b]=$(cat "$MEM/$b/phys_index")
+	state[$b]=$(cat "$MEM/$b/state")
+done
+
+mark=$(dmesg | wc -l)
+expect "rust: insmod $MOD" "$(insmod "$EXT/$MOD.ko" 2>&1; echo "rc=$?")" "rc=0"
+expect "rust: $MOD says it serves the blocks" \
+	"$(dmesg | tail -n +$((mark + 1)) | grep -c "$MOD: serving the memory blocks")" 1
+expect "rust: memory block devices served by $MOD" \
+	"$(dmesg | tail -n +$((mark + 1)) | grep -c "memory: memory block devices served by $MOD")" 1
+
+# Every block: the Rust files show what the built-in ones showed; the
+# built-in files are gone (the provider's groups replace them).
+bad=()
+for b in $(memory_blocks); do
+	p=$(cat "$MEM/$b/rust_phys_index" 2>&1)
+	s=$(cat "$MEM/$b/rust_state" 2>&1)
+	[ "$p" = "${phys[$b]}" ] || bad+=("$b: rust_phys_index '$p', phys_index was '${phys[$b]}'")
+	[ "$s" = "${state[$b]}" ] || bad+=("$b: rust_state '$s', state was '${state[$b]}'")
+	[ -e "$MEM/$b/phys_index" ] && bad+=("$b: the built-in phys_index is still there")
+done
+if [ ${#bad[@]} = 0 ]; then
+	tap_ok "rust: rust_phys_index and rust_state of all $(memory_blocks | wc -l) blocks match the built-in files"
+else
+	tap_not_ok "rust: rust_phys_index and rust_state of all blocks match the built-in files" "${bad[@]}"
+fi
+expect "rust: modes (rust_phys_index, rust_state, rust_probe)" \
+	"$(stat -c %a $MEM/memory0/rust_phys_index $MEM/memory0/rust_state $MEM/rust_probe | tr '\n' ' ')" \
+	"444 644 200 "
+
+# rust_probe: bad input, then a hot-add, then the same block again.
+before=$(memory_blocks)
+expect "rust: rust_probe 'foo' -> EINVAL" "$(sysfs_write $MEM/rust_probe foo)" EINVAL
+expect "rust: rust_probe $addr+4096 (not block-aligned) -> EINVAL" \
+	"$(sysfs_write $MEM/rust_probe "$(printf '0x%x' $((id * bs + 4096)))")" EINVAL
+expect "rust: no block added by the rejected writes" "$(blocks_added "$before")" ""
+expect "rust: rust_probe $addr" "$(sysfs_write $MEM/rust_probe "$addr")" OK
+expect "rust: memory$id added" "$(blocks_added "$before")" "memory$id"
+expect "rust: rust_probe $addr again -> EEXIST" "$(sysfs_write $MEM/rust_probe "$addr")" EEXIST
+b=$MEM/memory$id
+rust_phys=$(cat $b/rust_phys_index)
+expect "rust: memory$id is offline" "$(cat $b/rust_state)" offline
+
+# rust_state: bad words, then online_movable and offline, seen in MemTotal
+# and in the driver core's online file.
+t0=$(mem_total_kb)
+for w in bogus Online "online_movable x" ""; do
+	expect "rust: rust_state '$w' -> EINVAL" "$(sysfs_write $b/rust_state "$w")" EINVAL
+done
+expect "rust: offline memory$id while offline -> EINVAL" "$(sysfs_write $b/rust_state offline)" EINVAL
+expect "rust: memory$id unchanged by the rejected writes" "$(cat $b/rust_state) $(mem_total_kb)" "offline $t0"
+expect "rust: online_movable memory$id through rust_state" "$(sysfs_write $b/rust_state online_movable)" OK
+expect "rust: memory$id is online (rust_state, online)" "$(cat $b/rust_state) $(cat $b/online)" "online 1"
+expect "rust: MemTotal grew by one block" "$(( ($(mem_total_kb) - t0) * 1024 ))" "$bs"
+expect "rust: online memory$id while online -> EINVAL" "$(sysfs_write $b/rust_state online)" EINVAL
+expect "rust: offline memory$id through rust_state" "$(sysfs_write $b/rust_state offline)" OK
+expect "rust: memory$id is offline (rust_state, online)" "$(cat $b/rust_state) $(cat $b/online)" "offline 0"
+expect "rust: MemTotal back" "$(mem_total_kb)" "$t0"
+
+mark=$(dmesg | wc -l)
+expect "rust: rmmod $MOD" "$(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0"
+expect "rust: the built-in driver serves the blocks again" \
+	"$(dmesg | tail -n +$((mark + 1)) | grep -c 'memory: memory block devices served by the built-in driver')" 1
+expect "rust: rust_probe is gone" "$(ls $MEM/rust_probe 2>&1 | grep -c 'No such file')" 1
+expect "rust: memory$id is offline under the built-in driver" "$(cat $b/state 2>&1)" offline
+expect "rust: memory$id rust_phys_index was the built-in phys_index" "$rust_phys" "$(cat $b/phys_index 2>&1)"
+echo "$auto" > $MEM/auto_online_blocks
