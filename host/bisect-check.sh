@@ -22,6 +22,19 @@ if [ ! -d "$WT" ]; then
 fi
 (cd "$WT" && git am --abort 2>/dev/null; git checkout -q -f --detach pristine) ||
 	die "cannot reset $WT to pristine"
+# The overlay folders (new files only: the Rust abstractions, tests) are
+# there from the first prefix on; they are compiled only once a patch
+# refers to them (patch 7 declares the Rust modules), which is the point.
+for d in rust samples Documentation tools/testing; do
+	[ -d "$TOP/$d" ] || continue
+	(cd "$TOP" && find "$d" -type f) | while IFS= read -r f; do
+		[ -e "$WT/$f" ] &&
+			git -C "$WT" ls-files --error-unmatch "$f" > /dev/null 2>&1 &&
+			die "overlay file $f exists in the pristine tree: the overlay must only add files"
+		mkdir -p "$WT/$(dirname "$f")"
+		cp "$TOP/$f" "$WT/$f"
+	done || exit 1
+done
 first_bad=
 for k in $(seq 1 "$n"); do
 	p=${patches[$((k - 1))]}

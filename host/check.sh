@@ -26,7 +26,7 @@ run_plan() {
 	mkdir -p "$OUT/$plan"
 	t0=$(date +%s)
 	GUEST_APPEND="$GUEST_APPEND $append" boot_guest "$timeout" "$OUT/console-$plan.log" "$OUT/$plan" -- \
-		"$MB/guest-check.sh" "$plan" "$OUT/$plan" "$TREE" "$KSFT"
+		"$MB/guest-check.sh" "$plan" "$OUT/$plan" "$TREE" "$KSFT" "$RUST_MODULES"
 	rc=$?
 	t1=$(date +%s)
 	TIMES+=("$plan $((t1 - t0)) s")
@@ -45,12 +45,18 @@ run_plan() {
 say "the patch series: git am onto the pristine tree, checkpatch --strict"
 while IFS= read -r l; do add "$l"; done < <(bash "$TOP/host/series-check.sh")
 
-say "boot 1/4: the suite (about 8 minutes under TCG)"
-run_plan suite 1800 ""
-say "boot 2/4: ACPI DIMM with memory_hotplug.memmap_on_memory=force"
-run_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
+say "the Rust code: rustfmt, clippy, rustdoc, test modules, compile-fail cases (about 2 minutes)"
+while IFS= read -r l; do add "$l"; done < <(bash "$TOP/host/rust-check.sh")
+RUST_MODULES=$BUILD/rust-ext/modules
 
-say "boot 3/4: the pristine kernel (no patch series), for its sysfs dump at boot"
+say "boot 1/5: the suite (about 8 minutes under TCG)"
+run_plan suite 1800 ""
+say "boot 2/5: ACPI DIMM with memory_hotplug.memmap_on_memory=force"
+run_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
+say "boot 3/5: lockdep negative control (the block lock, then the hotplug lock, on purpose)"
+run_plan lockdep 600 ""
+
+say "boot 4/5: the pristine kernel (no patch series), for its sysfs dump at boot"
 TREE=$BUILD/linux-base run_plan base 600 ""
 name="series: sysfs dump at boot identical to the pristine kernel's"
 if [ -s "$OUT/base/sysfs-dump.txt" ] && [ -s "$OUT/suite/sysfs-dump.txt" ]; then
@@ -64,7 +70,7 @@ else
 	add "not ok - $name" "# a dump is missing: $OUT/base/sysfs-dump.txt, $OUT/suite/sysfs-dump.txt"
 fi
 
-say "boot 4/4: splat detector self-test (a WARNING provoked on purpose)"
+say "boot 5/5: splat detector self-test (a WARNING provoked on purpose)"
 mkdir -p "$OUT/splat"
 t0=$(date +%s)
 boot_guest 600 "$OUT/console-splat.log" "$OUT/splat" -- \
