@@ -29,6 +29,34 @@ use core::{fmt, marker::PhantomData, ptr};
 
 /// A value that embeds a C `struct device`, so that attribute callbacks can reach it.
 ///
+/// # Examples
+///
+/// A device type of one's own, whose attributes get the whole value:
+///
+/// ```
+/// use kernel::{bindings, sysfs::DeviceContainer, types::Opaque};
+///
+/// #[repr(C)]
+/// struct Widget {
+///     dev: Opaque<bindings::device>,
+///     serial: u32,
+/// }
+///
+/// // SAFETY: `from_device` goes from the device to the `Widget` that embeds it (at offset 0),
+/// // which lives as long as its device (the device's release frees it).
+/// unsafe impl DeviceContainer for Widget {
+///     unsafe fn from_device<'a>(dev: *mut bindings::device) -> &'a Self {
+///         // SAFETY: The caller guarantees that `dev` is in a live `Widget`.
+///         unsafe { &*dev.cast::<Widget>() }
+///     }
+/// }
+///
+/// let widget = Widget { dev: Opaque::uninit(), serial: 7 };
+/// // SAFETY: `widget` embeds this device and outlives the reference.
+/// let again = unsafe { Widget::from_device(widget.dev.get()) };
+/// assert_eq!(again.serial, 7);
+/// ```
+///
 /// # Safety
 ///
 /// [`DeviceContainer::from_device`] must return the value that embeds the `struct device` it is
@@ -362,7 +390,7 @@ unsafe impl<const N: usize> Sync for AttributeList<N> {}
 /// An attribute group: the C `struct attribute_group`, a set of files created and removed
 /// together, optionally in a subfolder.
 ///
-/// Built by [`attribute_group!`](crate::attribute_group).
+/// Built by [`attribute_group!`](crate::attribute_group), which has examples.
 ///
 /// # Invariants
 ///
@@ -403,7 +431,7 @@ impl AttributeGroup {
 /// A NULL-terminated list of attribute groups: the C `const struct attribute_group **` that
 /// `struct device_type`, `struct bus_type` and others point to.
 ///
-/// Built by [`attribute_groups!`](crate::attribute_groups).
+/// Built by [`attribute_groups!`](crate::attribute_groups), which has examples.
 #[repr(transparent)]
 pub struct AttributeGroups<const N: usize>([*const bindings::attribute_group; N]);
 
@@ -613,7 +641,7 @@ impl Drop for GroupRegistration {
     }
 }
 
-/// A uevent action (`enum kobject_action`).
+/// A uevent action (`enum kobject_action`); see [`uevent`] for an example.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 pub enum UeventAction {

@@ -152,7 +152,24 @@ impl MemoryBlock {
     }
 }
 
-/// The state of a memory block (`enum memory_block_state`), as `state` in sysfs shows it.
+/// The state of a memory block (`enum memory_block_state`); it displays as the `state` file of
+/// the built-in driver shows it.
+///
+/// # Examples
+///
+/// ```
+/// use core::fmt::Write;
+/// use kernel::memory::block::State;
+/// use kernel::sysfs::ShowBuffer;
+///
+/// let mut page = [0u8; 64];
+/// let mut buf = ShowBuffer::new(&mut page);
+/// for state in [State::Online, State::GoingOffline, State::Offline, State::Other(8)] {
+///     write!(buf, "{state} ")?;
+/// }
+/// assert_eq!(buf.as_bytes(), b"online going-offline offline ERROR-UNKNOWN-8 ");
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum State {
     /// `online`.
@@ -163,6 +180,17 @@ pub enum State {
     Offline,
     /// A value the C enum has only during notifications (shown as `ERROR-UNKNOWN-<value>`).
     Other(u32),
+}
+
+impl core::fmt::Display for State {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Online => f.write_str("online"),
+            Self::GoingOffline => f.write_str("going-offline"),
+            Self::Offline => f.write_str("offline"),
+            Self::Other(state) => write!(f, "ERROR-UNKNOWN-{state}"),
+        }
+    }
 }
 
 impl State {
@@ -177,6 +205,17 @@ impl State {
 }
 
 /// How to online a block: the zone its memory goes to (`enum mmop`).
+///
+/// # Examples
+///
+/// ```
+/// use kernel::memory::block::{OnlineType, StateRequest};
+///
+/// let request = StateRequest::parse(b"online_kernel\n")?;
+/// assert_eq!(request, StateRequest::Online(OnlineType::Kernel));
+/// assert_ne!(OnlineType::Kernel, OnlineType::Movable);
+/// # Ok::<(), Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[repr(u32)]
 pub enum OnlineType {
@@ -189,6 +228,8 @@ pub enum OnlineType {
 }
 
 /// What a write to a block's `state` file asks for.
+///
+/// See [`StateRequest::parse`] for examples.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum StateRequest {
     /// `offline`.
@@ -242,6 +283,21 @@ impl StateRequest {
 ///
 /// The task that created the guard holds the device lock of `block`, and, for `'a`, the memory
 /// hotplug lock and the device hotplug lock.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::memory::block::MemoryBlock;
+/// use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
+///
+/// let mut device_hotplug = DeviceHotplugGuard::lock();
+/// let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
+/// let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+/// let locked = block.lock(&mut mem_hotplug);
+/// assert_eq!(locked.block().id(), 0);
+/// assert!(locked.nid() >= 0);
+/// # Ok::<(), Error>(())
+/// ```
 pub struct BlockGuard<'a> {
     block: &'a MemoryBlock,
     _mem_hotplug: PhantomData<&'a mut ()>,

@@ -231,7 +231,17 @@ pub fn add_memory(
 ///
 /// # Examples
 ///
-/// See [`add_memory`].
+/// See [`add_memory`] for a whole cycle; a range with a block that is not offline:
+///
+/// ```
+/// use kernel::memory::{block_size_bytes, hotplug::*};
+///
+/// let mut guard = DeviceHotplugGuard::lock();
+/// // Block 0 is boot memory, online.
+/// assert_eq!(remove_memory(&mut guard, 0, block_size_bytes()), Err(EBUSY));
+/// // Not whole blocks:
+/// assert_eq!(remove_memory(&mut guard, 0, 4096), Err(EINVAL));
+/// ```
 pub fn remove_memory(device_hotplug: &mut DeviceHotplugGuard, start: u64, size: u64) -> Result {
     /// Counts `mem` in the `u64` at `arg` if it is offline, fails with `EBUSY` if not.
     ///

@@ -93,6 +93,55 @@ expect "rust: offline memory$id through rust_state" "$(sysfs_write $b/rust_state
 expect "rust: memory$id is offline (rust_state, online)" "$(cat $b/rust_state) $(cat $b/online)" "offline 0"
 expect "rust: MemTotal back" "$(mem_total_kb)" "$t0"
 
+# Contention: one task onlines and offlines memory$id through rust_state
+# while another reads every block's rust_state; both take the device hotplug
+# lock with lock_device_hotplug_sysfs(), so each sees it taken by the other
+# at times and restarts its system call (ERESTARTNOINTR), which userspace
+# must never see: every write succeeds, every read gives a state.
+res=$(/usr/bin/python3 - "$b/rust_state" "$MEM" <<'PY'
+import collections, glob, os, sys, threading, time
+state, mem = sys.argv[1], sys.argv[2]
+end = time.time() + 5
+seen = collections.Counter()
+def writer():
+    words = ["online_movable", "offline"]
+    i = 0
+    while time.time() < end:
+        try:
+            fd = os.open(state, os.O_WRONLY)
+            try:
+                os.write(fd, (words[i % 2] + "\n").encode())
+            finally:
+                os.close(fd)
+            seen["write ok"] += 1
+            i += 1
+        except OSError as e:
+            seen["write errno %d" % e.errno] += 1
+def reader():
+    while time.time() < end:
+        for f in glob.glob(mem + "/memory*/rust_state"):
+            try:
+                with open(f) as fh:
+                    v = fh.read().strip()
+                seen["read ok" if v in ("online", "offline", "going-offline") else "read " + v] += 1
+            except OSError as e:
+                seen["read errno %d" % e.errno] += 1
+threads = [threading.Thread(target=writer), threading.Thread(target=reader)]
+for t in threads: t.start()
+for t in threads: t.join()
+# End offline.
+if open(state).read().strip() != "offline":
+    with open(state, "w") as fh: fh.write("offline\n")
+print(" ".join("%s=%d" % kv for kv in sorted(seen.items())))
+PY
+)
+if [[ "$res" =~ ^read\ ok=[0-9]+\ write\ ok=[0-9]+$ ]]; then
+	tap_ok "rust: 5 s of rust_state writes and reads at once, no error seen ($res)"
+else
+	tap_not_ok "rust: 5 s of rust_state writes and reads at once, no error seen" "$res"
+fi
+expect "rust: memory$id offline after it, MemTotal back" "$(cat $b/rust_state) $(mem_total_kb)" "offline $t0"
+
 mark=$(dmesg | wc -l)
 expect "rust: rmmod $MOD" "$(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0"
 expect "rust: the built-in driver serves the blocks again" \

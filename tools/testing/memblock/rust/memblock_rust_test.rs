@@ -11,7 +11,7 @@
 //! must build, while every case in `compile-fail/` takes them wrongly and must not.
 
 use core::fmt::Write;
-use kernel::memory::block::{MemoryBlock, Registration, State, StateRequest};
+use kernel::memory::block::{MemoryBlock, Registration, StateRequest};
 use kernel::memory::hotplug::{add_memory, phys_addr_to_nid, DeviceHotplugGuard, MemHotplugGuard};
 use kernel::memory::{block_size_bytes, root_device};
 use kernel::sysfs::{Attribute, AttributeOps, GroupRegistration, ShowBuffer};
@@ -46,13 +46,7 @@ impl AttributeOps for RustState {
         let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
         let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
         let state = block.lock(&mut mem_hotplug).state();
-        match state {
-            State::Online => writeln!(buf, "online")?,
-            State::GoingOffline => writeln!(buf, "going-offline")?,
-            State::Offline => writeln!(buf, "offline")?,
-            State::Other(value) => writeln!(buf, "ERROR-UNKNOWN-{value}")?,
-        }
-        Ok(())
+        Ok(writeln!(buf, "{state}")?)
     }
 
     fn store(block: &MemoryBlock, input: &[u8]) -> Result<usize> {
