@@ -99,6 +99,10 @@ unsafe impl DeviceContainer for Device {
 /// assert_eq!(buf.len(), 8);
 /// # Ok::<(), Error>(())
 /// ```
+///
+/// # Invariants
+///
+/// `len <= buf.len()`: the first `len` bytes of `buf` are what was written.
 pub struct ShowBuffer<'a> {
     buf: &'a mut [u8],
     len: usize,
@@ -107,6 +111,7 @@ pub struct ShowBuffer<'a> {
 impl<'a> ShowBuffer<'a> {
     /// Creates a buffer that writes into `buf` from its start.
     pub fn new(buf: &'a mut [u8]) -> Self {
+        // INVARIANT: Nothing was written.
         Self { buf, len: 0 }
     }
 
@@ -131,6 +136,7 @@ impl fmt::Write for ShowBuffer<'_> {
         let room = self.buf.len() - self.len;
         let n = s.len().min(room);
         self.buf[self.len..self.len + n].copy_from_slice(&s.as_bytes()[..n]);
+        // INVARIANT: `n` is at most the room left.
         self.len += n;
         if n < s.len() {
             return Err(fmt::Error);
@@ -366,60 +372,86 @@ unsafe extern "C" fn store_callback<O: AttributeOps>(
     }
 }
 
-/// A NULL-terminated table of attributes, as `struct attribute_group` points to.
-///
-/// Built by [`attribute_group!`](crate::attribute_group).
+/// An entry of an attribute table: an attribute of the devices embedded in `T`, or the NULL that
+/// ends the table. Built by [`attribute_group!`](crate::attribute_group).
 #[doc(hidden)]
 #[repr(transparent)]
-pub struct AttributeList<const N: usize>([*mut bindings::attribute; N]);
+pub struct AttributeEntry<T>(*mut bindings::attribute, PhantomData<fn(&T)>);
 
-impl<const N: usize> AttributeList<N> {
-    /// Makes a table of `attrs`.
+impl<T> AttributeEntry<T> {
+    /// The entry of `attr`, whose callbacks take a `T`.
+    pub const fn of<O: AttributeOps<Target = T>>(attr: &'static Attribute<O>) -> Self {
+        Self(attr.as_raw(), PhantomData)
+    }
+
+    /// The NULL that ends a table.
+    pub const fn end() -> Self {
+        Self(ptr::null_mut(), PhantomData)
+    }
+}
+
+/// A NULL-terminated table of the attributes of devices embedded in `T`, as
+/// `struct attribute_group` points to. Built by [`attribute_group!`](crate::attribute_group).
+///
+/// # Invariants
+///
+/// The last entry, and only it, is [`AttributeEntry::end`].
+#[doc(hidden)]
+#[repr(transparent)]
+pub struct AttributeList<T, const N: usize>([AttributeEntry<T>; N]);
+
+impl<T, const N: usize> AttributeList<T, N> {
+    /// Makes a table of `entries`.
     ///
     /// # Safety
     ///
-    /// The last pointer must be NULL, and the others must point to `'static` attributes.
-    pub const unsafe fn new(attrs: [*mut bindings::attribute; N]) -> Self {
-        Self(attrs)
+    /// The last entry, and only it, must be [`AttributeEntry::end`].
+    pub const unsafe fn new(entries: [AttributeEntry<T>; N]) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self(entries)
     }
 }
 
 // SAFETY: The table only holds pointers to `Sync` statics, and nobody writes to it.
-unsafe impl<const N: usize> Sync for AttributeList<N> {}
+unsafe impl<T, const N: usize> Sync for AttributeList<T, N> {}
 
-/// An attribute group: the C `struct attribute_group`, a set of files created and removed
-/// together, optionally in a subfolder.
+/// An attribute group of the devices embedded in `T`: the C `struct attribute_group`, a set of
+/// files created and removed together, optionally in a subfolder.
+///
+/// `T` is the type the attributes' callbacks take; only a group whose `T` matches the devices it
+/// is added to can be added to them, so a callback never gets a device of another type.
 ///
 /// Built by [`attribute_group!`](crate::attribute_group), which has examples.
 ///
 /// # Invariants
 ///
-/// `raw` is a valid `struct attribute_group` whose name (if any) and NULL-terminated attribute
-/// table are `'static`.
+/// The inner `struct attribute_group` is valid, its name (if any) and its NULL-terminated
+/// attribute table are `'static`, and every attribute in it takes a `T`.
 #[repr(transparent)]
-pub struct AttributeGroup(Opaque<bindings::attribute_group>);
+pub struct AttributeGroup<T>(Opaque<bindings::attribute_group>, PhantomData<fn(&T)>);
 
 // SAFETY: The C side only reads a group, and everything it points to is `'static` and `Sync`.
-unsafe impl Sync for AttributeGroup {}
+unsafe impl<T> Sync for AttributeGroup<T> {}
 
-impl AttributeGroup {
+impl<T> AttributeGroup<T> {
     /// A group of the attributes in `attrs`, in the subfolder `name` if given.
     ///
     /// Use [`attribute_group!`](crate::attribute_group) instead, which builds the table.
     #[doc(hidden)]
     pub const fn new<const N: usize>(
         name: Option<&'static CStr>,
-        attrs: &'static AttributeList<N>,
+        attrs: &'static AttributeList<T, N>,
     ) -> Self {
         // SAFETY: All-zero bytes are a valid, empty `struct attribute_group`.
         let mut raw: bindings::attribute_group = unsafe { core::mem::zeroed() };
         if let Some(name) = name {
             raw.name = name.as_char_ptr();
         }
-        raw.attrs = attrs.0.as_ptr().cast_mut();
-        // INVARIANT: `name` and `attrs` are `'static`; by the safety requirements of
-        // `AttributeList::new` the table ends with NULL.
-        Self(Opaque::new(raw))
+        // `AttributeEntry` is a transparent `*mut bindings::attribute`.
+        raw.attrs = attrs.0.as_ptr().cast_mut().cast();
+        // INVARIANT: `name` and `attrs` are `'static`, the table ends with NULL (an invariant of
+        // `AttributeList`) and every entry of it takes a `T` (`AttributeEntry::of`).
+        Self(Opaque::new(raw), PhantomData)
     }
 
     /// Returns the C `struct attribute_group`.
@@ -428,30 +460,55 @@ impl AttributeGroup {
     }
 }
 
-/// A NULL-terminated list of attribute groups: the C `const struct attribute_group **` that
-/// `struct device_type`, `struct bus_type` and others point to.
+/// An entry of an attribute group list: a group of the devices embedded in `T`, or the NULL that
+/// ends the list. Built by [`attribute_groups!`](crate::attribute_groups).
+#[doc(hidden)]
+#[repr(transparent)]
+pub struct GroupEntry<T>(*const bindings::attribute_group, PhantomData<fn(&T)>);
+
+impl<T> GroupEntry<T> {
+    /// The entry of `group`.
+    pub const fn of(group: &'static AttributeGroup<T>) -> Self {
+        Self(group.as_raw(), PhantomData)
+    }
+
+    /// The NULL that ends a list.
+    pub const fn end() -> Self {
+        Self(ptr::null(), PhantomData)
+    }
+}
+
+/// A NULL-terminated list of attribute groups of the devices embedded in `T`: the C
+/// `const struct attribute_group **` that `struct device_type`, `struct bus_type` and others
+/// point to.
 ///
 /// Built by [`attribute_groups!`](crate::attribute_groups), which has examples.
+///
+/// # Invariants
+///
+/// The last entry, and only it, is [`GroupEntry::end`].
 #[repr(transparent)]
-pub struct AttributeGroups<const N: usize>([*const bindings::attribute_group; N]);
+pub struct AttributeGroups<T, const N: usize>([GroupEntry<T>; N]);
 
 // SAFETY: The list only holds pointers to `Sync` statics, and nobody writes to it.
-unsafe impl<const N: usize> Sync for AttributeGroups<N> {}
+unsafe impl<T, const N: usize> Sync for AttributeGroups<T, N> {}
 
-impl<const N: usize> AttributeGroups<N> {
-    /// Makes a list of `groups`; use [`attribute_groups!`](crate::attribute_groups) instead.
+impl<T, const N: usize> AttributeGroups<T, N> {
+    /// Makes a list of `entries`; use [`attribute_groups!`](crate::attribute_groups) instead.
     ///
     /// # Safety
     ///
-    /// The last pointer must be NULL, and the others must point to `'static` groups.
+    /// The last entry, and only it, must be [`GroupEntry::end`].
     #[doc(hidden)]
-    pub const unsafe fn new(groups: [*const bindings::attribute_group; N]) -> Self {
-        Self(groups)
+    pub const unsafe fn new(entries: [GroupEntry<T>; N]) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self(entries)
     }
 
     /// Returns the C list.
     pub const fn as_raw(&'static self) -> *mut *const bindings::attribute_group {
-        self.0.as_ptr().cast_mut()
+        // `GroupEntry` is a transparent `*const bindings::attribute_group`.
+        self.0.as_ptr().cast_mut().cast()
     }
 }
 
@@ -478,8 +535,8 @@ impl<const N: usize> AttributeGroups<N> {
 /// static HELLO: Attribute<Hello> = Attribute::read_only(c_str!("hello"));
 /// static HELLO_ADMIN: Attribute<Hello> = Attribute::admin_read_only(c_str!("hello_admin"));
 ///
-/// attribute_group!(static GREETINGS = [HELLO, HELLO_ADMIN]);
-/// attribute_group!(static IN_FOLDER = { name: c_str!("greetings"), attrs: [HELLO] });
+/// attribute_group!(static GREETINGS: Device = [HELLO, HELLO_ADMIN]);
+/// attribute_group!(static IN_FOLDER: Device = { name: c_str!("greetings"), attrs: [HELLO] });
 ///
 /// // SAFETY: The group was just built and nothing writes to it.
 /// let raw = unsafe { &*GREETINGS.as_raw() };
@@ -495,27 +552,33 @@ impl<const N: usize> AttributeGroups<N> {
 /// ```
 #[macro_export]
 macro_rules! attribute_group {
-    ($vis:vis static $name:ident = [$($attr:ident),+ $(,)?]) => {
-        $crate::attribute_group!(@build $vis $name, ::core::option::Option::None, [$($attr),+]);
+    ($vis:vis static $name:ident: $target:ty = [$($attr:ident),+ $(,)?]) => {
+        $crate::attribute_group!(
+            @build $vis $name, $target, ::core::option::Option::None, [$($attr),+]
+        );
     };
     (
-        $vis:vis static $name:ident = {
+        $vis:vis static $name:ident: $target:ty = {
             name: $folder:expr,
             attrs: [$($attr:ident),+ $(,)?] $(,)?
         }
     ) => {
         $crate::attribute_group!(
-            @build $vis $name, ::core::option::Option::Some($folder), [$($attr),+]
+            @build $vis $name, $target, ::core::option::Option::Some($folder), [$($attr),+]
         );
     };
-    (@build $vis:vis $name:ident, $folder:expr, [$($attr:ident),+]) => {
-        $vis static $name: $crate::sysfs::AttributeGroup = {
+    (@build $vis:vis $name:ident, $target:ty, $folder:expr, [$($attr:ident),+]) => {
+        $vis static $name: $crate::sysfs::AttributeGroup<$target> = {
             static ATTRS: $crate::sysfs::AttributeList<
-                { [$(::core::stringify!($attr)),+].len() + 1 }
+                $target,
+                { [$(::core::stringify!($attr)),+].len() + 1 },
             > =
-                // SAFETY: The table ends with NULL; the attributes are statics.
+                // SAFETY: The table ends with `end()`, and only there.
                 unsafe {
-                    $crate::sysfs::AttributeList::new([$($attr.as_raw(),)+ ::core::ptr::null_mut()])
+                    $crate::sysfs::AttributeList::new([
+                        $($crate::sysfs::AttributeEntry::of(&$attr),)+
+                        $crate::sysfs::AttributeEntry::end(),
+                    ])
                 };
             $crate::sysfs::AttributeGroup::new($folder, &ATTRS)
         };
@@ -543,8 +606,8 @@ macro_rules! attribute_group {
 /// }
 ///
 /// static ZERO: Attribute<Zero> = Attribute::read_only(c_str!("zero"));
-/// attribute_group!(static ZEROS = [ZERO]);
-/// attribute_groups!(static GROUPS = [ZEROS]);
+/// attribute_group!(static ZEROS: Device = [ZERO]);
+/// attribute_groups!(static GROUPS: Device = [ZEROS]);
 ///
 /// // SAFETY: The list has one group and a NULL.
 /// unsafe {
@@ -554,13 +617,17 @@ macro_rules! attribute_group {
 /// ```
 #[macro_export]
 macro_rules! attribute_groups {
-    ($vis:vis static $name:ident = [$($group:ident),+ $(,)?]) => {
+    ($vis:vis static $name:ident: $target:ty = [$($group:ident),+ $(,)?]) => {
         $vis static $name: $crate::sysfs::AttributeGroups<
-            { [$(::core::stringify!($group)),+].len() + 1 }
+            $target,
+            { [$(::core::stringify!($group)),+].len() + 1 },
         > =
-            // SAFETY: The list ends with NULL; the groups are statics.
+            // SAFETY: The list ends with `end()`, and only there.
             unsafe {
-                $crate::sysfs::AttributeGroups::new([$($group.as_raw(),)+ ::core::ptr::null()])
+                $crate::sysfs::AttributeGroups::new([
+                    $($crate::sysfs::GroupEntry::of(&$group),)+
+                    $crate::sysfs::GroupEntry::end(),
+                ])
             };
     };
 }
@@ -599,7 +666,7 @@ macro_rules! attribute_groups {
 /// }
 ///
 /// static EXAMPLE: Attribute<Example> = Attribute::read_only(c_str!("rust_example"));
-/// attribute_group!(static EXAMPLES = [EXAMPLE]);
+/// attribute_group!(static EXAMPLES: Device = [EXAMPLE]);
 ///
 /// let root = root_device(&DeviceHotplugGuard::lock()).ok_or(ENODEV)?;
 /// let files = GroupRegistration::new(&root, &EXAMPLES)?;
@@ -609,12 +676,14 @@ macro_rules! attribute_groups {
 /// ```
 pub struct GroupRegistration {
     dev: ARef<Device>,
-    group: &'static AttributeGroup,
+    group: &'static AttributeGroup<Device>,
 }
 
 impl GroupRegistration {
     /// Adds the files of `group` to `dev`.
-    pub fn new(dev: &Device, group: &'static AttributeGroup) -> Result<Self> {
+    ///
+    /// The group's attributes must take a [`Device`]: a device of any type is one.
+    pub fn new(dev: &Device, group: &'static AttributeGroup<Device>) -> Result<Self> {
         // SAFETY: `dev` is a live device, so is its kobject, and `group` is `'static`. This is
         // what the inline `device_add_group()` does.
         to_result(unsafe {

@@ -442,8 +442,8 @@ impl Drop for BlockGuard<'_> {
 /// }
 ///
 /// static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("rust_phys_index"));
-/// attribute_group!(static BLOCK_ATTRS = [PHYS_INDEX]);
-/// attribute_groups!(static BLOCK_GROUPS = [BLOCK_ATTRS]);
+/// attribute_group!(static BLOCK_ATTRS: MemoryBlock = [PHYS_INDEX]);
+/// attribute_groups!(static BLOCK_GROUPS: MemoryBlock = [BLOCK_ATTRS]);
 ///
 /// fn serve(module: &'static ThisModule) -> Result<Registration> {
 ///     Registration::register_with_groups(c_str!("example"), module, &BLOCK_GROUPS)
@@ -485,7 +485,7 @@ impl Registration {
     pub fn register_with_groups<const N: usize>(
         name: &'static CStr,
         module: &'static ThisModule,
-        groups: &'static AttributeGroups<N>,
+        groups: &'static AttributeGroups<MemoryBlock, N>,
     ) -> Result<Self> {
         Self::new(name, module, groups.as_raw())
     }

@@ -91,6 +91,67 @@ impl Drop for DeviceHotplugGuard {
     }
 }
 
+/// Data owned by the device hotplug lock: reached only through a [`DeviceHotplugGuard`], like
+/// [`crate::sync::LockedBy`] for a lock that is global.
+///
+/// A driver's state that changes only with the device hotplug lock held (what it serves, what it
+/// was asked to do) lives here, with no lock of its own: holding a guard is the proof, checked at
+/// compile time, that no other task can reach it. At most one guard exists at any time (the lock
+/// is a mutex, the guard cannot be forged, copied or sent), so a shared borrow of it gives shared
+/// access and a mutable borrow exclusive access.
+///
+/// # Invariants
+///
+/// `data` is accessed only while this task holds the device hotplug lock.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::memory::hotplug::{DeviceHotplugGuard, DeviceHotplugLocked};
+///
+/// static PROBED: DeviceHotplugLocked<u64> = DeviceHotplugLocked::new(0);
+///
+/// let mut guard = DeviceHotplugGuard::lock();
+/// let before = *PROBED.get(&guard);
+/// *PROBED.get_mut(&mut guard) += 1;
+/// assert_eq!(*PROBED.get(&guard), before + 1);
+/// ```
+pub struct DeviceHotplugLocked<T: ?Sized> {
+    data: core::cell::UnsafeCell<T>,
+}
+
+// SAFETY: The data moves with the value; it is reached only with the device hotplug lock held.
+unsafe impl<T: ?Sized + Send> Send for DeviceHotplugLocked<T> {}
+
+// SAFETY: Tasks reach the data one at a time, under the device hotplug lock, so sharing the value
+// between tasks only moves the data between them: `T: Send` is enough.
+unsafe impl<T: ?Sized + Send> Sync for DeviceHotplugLocked<T> {}
+
+impl<T> DeviceHotplugLocked<T> {
+    /// Makes `data` owned by the device hotplug lock.
+    pub const fn new(data: T) -> Self {
+        Self {
+            data: core::cell::UnsafeCell::new(data),
+        }
+    }
+}
+
+impl<T: ?Sized> DeviceHotplugLocked<T> {
+    /// Returns the data for as long as the guard is borrowed.
+    pub fn get<'a>(&'a self, _guard: &'a DeviceHotplugGuard) -> &'a T {
+        // SAFETY: The guard proves the lock is held, and it is the only guard: a mutable access
+        // would need it mutably, which the borrow forbids for `'a`.
+        unsafe { &*self.data.get() }
+    }
+
+    /// Returns the data, mutably, for as long as the guard is borrowed mutably.
+    pub fn get_mut<'a>(&'a self, _guard: &'a mut DeviceHotplugGuard) -> &'a mut T {
+        // SAFETY: The guard proves the lock is held, and it is the only guard, borrowed mutably
+        // for `'a`: nothing else can reach the data meanwhile.
+        unsafe { &mut *self.data.get() }
+    }
+}
+
 /// Proof that this task holds the memory hotplug lock (`mem_hotplug_begin()`), under the device
 /// hotplug lock; the lock is released (`mem_hotplug_done()`) when the guard is dropped.
 ///

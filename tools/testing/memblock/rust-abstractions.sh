@@ -70,9 +70,11 @@ expect "rust: rust_probe 'foo' -> EINVAL" "$(sysfs_write $MEM/rust_probe foo)" E
 expect "rust: rust_probe $addr+4096 (not block-aligned) -> EINVAL" \
 	"$(sysfs_write $MEM/rust_probe "$(printf '0x%x' $((id * bs + 4096)))")" EINVAL
 expect "rust: no block added by the rejected writes" "$(blocks_added "$before")" ""
+expect "rust: rust_probed is 0" "$(cat $MEM/rust_probed)" 0
 expect "rust: rust_probe $addr" "$(sysfs_write $MEM/rust_probe "$addr")" OK
 expect "rust: memory$id added" "$(blocks_added "$before")" "memory$id"
 expect "rust: rust_probe $addr again -> EEXIST" "$(sysfs_write $MEM/rust_probe "$addr")" EEXIST
+expect "rust: rust_probed is 1 (the failed writes did not count)" "$(cat $MEM/rust_probed)" 1
 b=$MEM/memory$id
 rust_phys=$(cat $b/rust_phys_index)
 expect "rust: memory$id is offline" "$(cat $b/rust_state)" offline

@@ -4,7 +4,8 @@
 //!
 //! While loaded it serves the memory block devices with a few files of its own, written with the
 //! abstractions: `rust_phys_index` (read-only), `rust_state` (read-write: online and offline in the
-//! lock order of `kernel::memory`), and `rust_probe` on the memory root (write-only: hot-add).
+//! lock order of `kernel::memory`), and on the memory root `rust_probe` (write-only: hot-add) and
+//! `rust_probed` (read-only: how many blocks `rust_probe` added).
 //! `tools/testing/memblock/rust-abstractions.sh` compares them with the built-in files.
 //!
 //! It is also the control of the compile-fail check: it takes the locks in the right order and
@@ -12,7 +13,9 @@
 
 use core::fmt::Write;
 use kernel::memory::block::{MemoryBlock, Registration, StateRequest};
-use kernel::memory::hotplug::{add_memory, phys_addr_to_nid, DeviceHotplugGuard, MemHotplugGuard};
+use kernel::memory::hotplug::{
+    add_memory, phys_addr_to_nid, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard,
+};
 use kernel::memory::{block_size_bytes, root_device};
 use kernel::sysfs::{Attribute, AttributeOps, GroupRegistration, ShowBuffer};
 use kernel::{attribute_group, attribute_groups, c_str, device::Device, prelude::*};
@@ -68,6 +71,9 @@ impl AttributeOps for RustState {
 
 struct RustProbe;
 
+/// How many blocks `rust_probe` added: state of the driver owned by the device hotplug lock.
+static PROBED: DeviceHotplugLocked<u64> = DeviceHotplugLocked::new(0);
+
 /// Parses an address as `kstrtoull(buf, 0, ...)` does: `0x` hexadecimal, `0` octal, decimal,
 /// with one optional trailing newline.
 fn parse_address(input: &[u8]) -> Result<u64> {
@@ -99,17 +105,31 @@ impl AttributeOps for RustProbe {
             start,
             block_size_bytes(),
         )?;
+        *PROBED.get_mut(&mut device_hotplug) += 1;
         Ok(input.len())
+    }
+}
+
+struct RustProbed;
+
+#[vtable]
+impl AttributeOps for RustProbed {
+    type Target = Device;
+
+    fn show(_root: &Device, buf: &mut ShowBuffer<'_>) -> Result {
+        let device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+        Ok(writeln!(buf, "{}", PROBED.get(&device_hotplug))?)
     }
 }
 
 static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("rust_phys_index"));
 static STATE: Attribute<RustState> = Attribute::read_write(c_str!("rust_state"));
 static PROBE: Attribute<RustProbe> = Attribute::write_only(c_str!("rust_probe"));
+static PROBED_COUNT: Attribute<RustProbed> = Attribute::read_only(c_str!("rust_probed"));
 
-attribute_group!(static BLOCK_ATTRS = [PHYS_INDEX, STATE]);
-attribute_groups!(static BLOCK_GROUPS = [BLOCK_ATTRS]);
-attribute_group!(static ROOT_ATTRS = [PROBE]);
+attribute_group!(static BLOCK_ATTRS: MemoryBlock = [PHYS_INDEX, STATE]);
+attribute_groups!(static BLOCK_GROUPS: MemoryBlock = [BLOCK_ATTRS]);
+attribute_group!(static ROOT_ATTRS: Device = [PROBE, PROBED_COUNT]);
 
 struct MemblockRustTest {
     _root_files: GroupRegistration,

@@ -1,0 +1,39 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Must not compile with `--cfg wrong`: data owned by the device hotplug lock read while the
+//! memory hotplug guard borrows the device hotplug guard.
+//!
+//! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
+//
+// expect: error[E0502]: cannot borrow `device_hotplug` as immutable because it is also borrowed
+// expect: as mutable
+
+#![allow(unused_imports)]
+
+use kernel::memory::block::{MemoryBlock, OnlineType};
+use kernel::memory::hotplug::{
+    add_memory, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard,
+};
+use kernel::prelude::*;
+
+module! {
+    type: Case,
+    name: "hotplug_locked_under_mem_hotplug",
+    license: "GPL",
+}
+
+struct Case;
+
+impl kernel::Module for Case {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        static SERVED: DeviceHotplugLocked<u32> = DeviceHotplugLocked::new(0);
+        let mut device_hotplug = DeviceHotplugGuard::lock();
+        let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+        #[cfg(not(wrong))]
+        drop(mem_hotplug);
+        pr_info!("served: {}\n", SERVED.get(&device_hotplug));
+        #[cfg(wrong)]
+        drop(mem_hotplug);
+        Ok(Case)
+    }
+}
