@@ -58,19 +58,22 @@ else
 	tap_not_ok "rust: test modules build with no clippy warning" "$(diagnostics "$EXT/modules.log")"
 fi
 
-# build_case NAME DIR [--cfg wrong]: build one case as a module.
+# build_case NAME DIR [--cfg wrong]: build one case as compile_fail_case.ko
+# (the case's file with the module around it, compile-fail/module.rs).
 build_case() {
 	local name=$1 dir=$2 flags=${3:-}
 	mkdir -p "$dir"
-	cp "$SRC/compile-fail/$name.rs" "$dir/"
+	cp "$SRC/compile-fail/$name.rs" "$dir/compile_fail_case.rs"
+	cp "$SRC/compile-fail/module.rs" "$dir/"
 	{
-		echo "obj-m := $name.o"
-		[ -n "$flags" ] && echo "RUSTFLAGS_$name.o := $flags"
+		echo "obj-m := compile_fail_case.o"
+		[ -n "$flags" ] && echo "RUSTFLAGS_compile_fail_case.o := $flags"
 	} > "$dir/Kbuild"
 	kmake M="$dir" modules > "$dir/build.log" 2>&1
 }
 
 for src in "$SRC"/compile-fail/*.rs; do
+	[ "$(basename "$src")" != module.rs ] || continue
 	name=$(basename "$src" .rs)
 	# The case's description: its first doc paragraph, on one line.
 	what=$(awk '/^\/\/! Must not compile/ { on = 1 } on && /^\/\/!$/ { exit }
@@ -78,9 +81,9 @@ for src in "$SRC"/compile-fail/*.rs; do
 		sed 's|^Must not compile with `--cfg wrong`: ||')
 	say "compile-fail case $name"
 	if build_case "$name" "$EXT/cf/$name/control"; then
-		tap_ok "compile-fail control $name: builds with the locks in order"
+		tap_ok "compile-fail control $name: builds without --cfg wrong"
 	else
-		tap_not_ok "compile-fail control $name: builds with the locks in order" \
+		tap_not_ok "compile-fail control $name: builds without --cfg wrong" \
 			"$(diagnostics "$EXT/cf/$name/control/build.log")"
 	fi
 	dir=$EXT/cf/$name/wrong

@@ -9,16 +9,9 @@
 // expect: expected `&AttributeGroup<Device>`, found `&AttributeGroup<MemoryBlock>`
 
 use core::fmt::Write;
-use kernel::memory::block::MemoryBlock;
-use kernel::memory::{hotplug::DeviceHotplugGuard, root_device};
+use kernel::memory::root_device;
 use kernel::sysfs::{Attribute, AttributeOps, GroupRegistration, ShowBuffer};
-use kernel::{attribute_group, c_str, device::Device, prelude::*};
-
-module! {
-    type: Case,
-    name: "block_files_on_root",
-    license: "GPL",
-}
+use kernel::{attribute_group, c_str, device::Device};
 
 struct PhysIndex;
 
@@ -47,15 +40,15 @@ static NAME: Attribute<Name> = Attribute::read_only(c_str!("case_name"));
 attribute_group!(static BLOCK_ATTRS: MemoryBlock = [PHYS_INDEX]);
 attribute_group!(static ROOT_ATTRS: Device = [NAME]);
 
-struct Case(GroupRegistration);
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let root = root_device(&DeviceHotplugGuard::lock()).ok_or(ENODEV)?;
-        #[cfg(not(wrong))]
-        let files = GroupRegistration::new(&root, &ROOT_ATTRS)?;
-        #[cfg(wrong)]
-        let files = GroupRegistration::new(&root, &BLOCK_ATTRS)?;
-        Ok(Case(files))
-    }
+/// The case: what the module does at load.
+fn case() -> Result {
+    let root = root_device(&DeviceHotplugGuard::lock()).ok_or(ENODEV)?;
+    #[cfg(not(wrong))]
+    let files = GroupRegistration::new(&root, &ROOT_ATTRS)?;
+    #[cfg(wrong)]
+    let files = GroupRegistration::new(&root, &BLOCK_ATTRS)?;
+    drop(files);
+    Ok(())
 }
+
+include!("module.rs");

@@ -8,31 +8,18 @@
 // expect: error[E0308]: mismatched types
 // expect: expected `&mut MemHotplugGuard<'_>`, found `&mut DeviceHotplugGuard`
 
-#![allow(unused_imports)]
-
-use kernel::memory::block::{MemoryBlock, OnlineType};
-use kernel::memory::hotplug::{add_memory, DeviceHotplugGuard, MemHotplugGuard};
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "block_lock_without_mem_hotplug",
-    license: "GPL",
+/// The case: what the module does at load.
+fn case() -> Result {
+    let mut device_hotplug = DeviceHotplugGuard::lock();
+    let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
+    #[cfg(not(wrong))]
+    let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+    #[cfg(not(wrong))]
+    let locked = block.lock(&mut mem_hotplug);
+    #[cfg(wrong)]
+    let locked = block.lock(&mut device_hotplug);
+    pr_info!("memory0 is {:?}\n", locked.state());
+    Ok(())
 }
 
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let mut device_hotplug = DeviceHotplugGuard::lock();
-        let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-        #[cfg(not(wrong))]
-        let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        #[cfg(not(wrong))]
-        let locked = block.lock(&mut mem_hotplug);
-        #[cfg(wrong)]
-        let locked = block.lock(&mut device_hotplug);
-        pr_info!("memory0 is {:?}\n", locked.state());
-        Ok(Case)
-    }
-}
+include!("module.rs");

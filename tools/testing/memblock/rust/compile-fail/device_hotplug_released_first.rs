@@ -7,29 +7,16 @@
 //
 // expect: error[E0505]: cannot move out of `device_hotplug` because it is borrowed
 
-#![allow(unused_imports)]
-
-use kernel::memory::block::{MemoryBlock, OnlineType};
-use kernel::memory::hotplug::{add_memory, DeviceHotplugGuard, MemHotplugGuard};
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "device_hotplug_released_first",
-    license: "GPL",
+/// The case: what the module does at load.
+fn case() -> Result {
+    let mut device_hotplug = DeviceHotplugGuard::lock();
+    let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+    #[cfg(not(wrong))]
+    drop(mem_hotplug);
+    drop(device_hotplug);
+    #[cfg(wrong)]
+    drop(mem_hotplug);
+    Ok(())
 }
 
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let mut device_hotplug = DeviceHotplugGuard::lock();
-        let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        #[cfg(not(wrong))]
-        drop(mem_hotplug);
-        drop(device_hotplug);
-        #[cfg(wrong)]
-        drop(mem_hotplug);
-        Ok(Case)
-    }
-}
+include!("module.rs");

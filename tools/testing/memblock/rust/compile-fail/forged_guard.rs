@@ -7,32 +7,19 @@
 // expect: error[E0451]: fields `_device_hotplug` and `_not_send` of struct `MemHotplugGuard`
 // expect: are private
 
-#![allow(unused_imports)]
-
-use kernel::memory::block::{MemoryBlock, OnlineType};
-use kernel::memory::hotplug::{add_memory, DeviceHotplugGuard, MemHotplugGuard};
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "forged_guard",
-    license: "GPL",
+/// The case: what the module does at load.
+fn case() -> Result {
+    let mut device_hotplug = DeviceHotplugGuard::lock();
+    let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
+    #[cfg(not(wrong))]
+    let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+    #[cfg(wrong)]
+    let mut mem_hotplug = MemHotplugGuard {
+        _device_hotplug: core::marker::PhantomData,
+        _not_send: core::marker::PhantomData,
+    };
+    drop(block.lock(&mut mem_hotplug));
+    Ok(())
 }
 
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let mut device_hotplug = DeviceHotplugGuard::lock();
-        let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-        #[cfg(not(wrong))]
-        let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        #[cfg(wrong)]
-        let mut mem_hotplug = MemHotplugGuard {
-            _device_hotplug: core::marker::PhantomData,
-            _not_send: core::marker::PhantomData,
-        };
-        drop(block.lock(&mut mem_hotplug));
-        Ok(Case)
-    }
-}
+include!("module.rs");

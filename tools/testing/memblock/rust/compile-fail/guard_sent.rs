@@ -7,32 +7,19 @@
 //
 // expect: error[E0277]: `*mut ()` cannot be sent between threads safely
 
-#![allow(unused_imports)]
-
-use kernel::memory::block::{MemoryBlock, OnlineType};
-use kernel::memory::hotplug::{add_memory, DeviceHotplugGuard, MemHotplugGuard};
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "guard_sent",
-    license: "GPL",
+/// The case: what the module does at load.
+fn case() -> Result {
+    fn to_another_task<T: Send>(_value: T) {}
+    let mut device_hotplug = DeviceHotplugGuard::lock();
+    let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
+    let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+    // A block reference may go to another task.
+    to_another_task(block);
+    #[cfg(wrong)]
+    to_another_task(mem_hotplug);
+    #[cfg(not(wrong))]
+    drop(mem_hotplug);
+    Ok(())
 }
 
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        fn to_another_task<T: Send>(_value: T) {}
-        let mut device_hotplug = DeviceHotplugGuard::lock();
-        let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-        let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        // A block reference may go to another task.
-        to_another_task(block);
-        #[cfg(wrong)]
-        to_another_task(mem_hotplug);
-        #[cfg(not(wrong))]
-        drop(mem_hotplug);
-        Ok(Case)
-    }
-}
+include!("module.rs");

@@ -8,32 +8,17 @@
 // expect: error[E0502]: cannot borrow `device_hotplug` as immutable because it is also borrowed
 // expect: as mutable
 
-#![allow(unused_imports)]
-
-use kernel::memory::block::{MemoryBlock, OnlineType};
-use kernel::memory::hotplug::{
-    add_memory, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard,
-};
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "hotplug_locked_under_mem_hotplug",
-    license: "GPL",
+/// The case: what the module does at load.
+fn case() -> Result {
+    static SERVED: DeviceHotplugLocked<u32> = DeviceHotplugLocked::new(0);
+    let mut device_hotplug = DeviceHotplugGuard::lock();
+    let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+    #[cfg(not(wrong))]
+    drop(mem_hotplug);
+    pr_info!("served: {}\n", SERVED.get(&device_hotplug));
+    #[cfg(wrong)]
+    drop(mem_hotplug);
+    Ok(())
 }
 
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        static SERVED: DeviceHotplugLocked<u32> = DeviceHotplugLocked::new(0);
-        let mut device_hotplug = DeviceHotplugGuard::lock();
-        let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        #[cfg(not(wrong))]
-        drop(mem_hotplug);
-        pr_info!("served: {}\n", SERVED.get(&device_hotplug));
-        #[cfg(wrong)]
-        drop(mem_hotplug);
-        Ok(Case)
-    }
-}
+include!("module.rs");

@@ -7,34 +7,21 @@
 //
 // expect: error[E0505]: cannot move out of `mem_hotplug` because it is borrowed
 
-#![allow(unused_imports)]
-
-use kernel::memory::block::{MemoryBlock, OnlineType};
-use kernel::memory::hotplug::{add_memory, DeviceHotplugGuard, MemHotplugGuard};
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "mem_hotplug_released_first",
-    license: "GPL",
+/// The case: what the module does at load.
+fn case() -> Result {
+    let mut device_hotplug = DeviceHotplugGuard::lock();
+    let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
+    let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+    let locked = block.lock(&mut mem_hotplug);
+    #[cfg(not(wrong))]
+    let state = locked.state();
+    #[cfg(not(wrong))]
+    drop(locked);
+    drop(mem_hotplug);
+    #[cfg(wrong)]
+    let state = locked.state();
+    pr_info!("memory0 is {:?}\n", state);
+    Ok(())
 }
 
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let mut device_hotplug = DeviceHotplugGuard::lock();
-        let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-        let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        let locked = block.lock(&mut mem_hotplug);
-        #[cfg(not(wrong))]
-        let state = locked.state();
-        #[cfg(not(wrong))]
-        drop(locked);
-        drop(mem_hotplug);
-        #[cfg(wrong)]
-        let state = locked.state();
-        pr_info!("memory0 is {:?}\n", state);
-        Ok(Case)
-    }
-}
+include!("module.rs");

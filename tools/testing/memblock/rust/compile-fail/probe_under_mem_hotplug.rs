@@ -7,30 +7,17 @@
 //
 // expect: error[E0499]: cannot borrow `device_hotplug` as mutable more than once at a time
 
-#![allow(unused_imports)]
-
-use kernel::memory::block::{MemoryBlock, OnlineType};
-use kernel::memory::hotplug::{add_memory, DeviceHotplugGuard, MemHotplugGuard};
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "probe_under_mem_hotplug",
-    license: "GPL",
+/// The case: what the module does at load.
+fn case() -> Result {
+    let mut device_hotplug = DeviceHotplugGuard::lock();
+    let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+    #[cfg(not(wrong))]
+    drop(mem_hotplug);
+    // Not block-aligned: it would fail with EINVAL if it ran.
+    let _ = add_memory(&mut device_hotplug, 0, 0x100000001, 0x8000000);
+    #[cfg(wrong)]
+    drop(mem_hotplug);
+    Ok(())
 }
 
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let mut device_hotplug = DeviceHotplugGuard::lock();
-        let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        #[cfg(not(wrong))]
-        drop(mem_hotplug);
-        // Not block-aligned: it would fail with EINVAL if it ran.
-        let _ = add_memory(&mut device_hotplug, 0, 0x100000001, 0x8000000);
-        #[cfg(wrong)]
-        drop(mem_hotplug);
-        Ok(Case)
-    }
-}
+include!("module.rs");

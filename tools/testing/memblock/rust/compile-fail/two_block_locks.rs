@@ -6,33 +6,20 @@
 //
 // expect: error[E0499]: cannot borrow `mem_hotplug` as mutable more than once at a time
 
-#![allow(unused_imports)]
-
-use kernel::memory::block::{MemoryBlock, OnlineType};
-use kernel::memory::hotplug::{add_memory, DeviceHotplugGuard, MemHotplugGuard};
-use kernel::prelude::*;
-
-module! {
-    type: Case,
-    name: "two_block_locks",
-    license: "GPL",
+/// The case: what the module does at load.
+fn case() -> Result {
+    let mut device_hotplug = DeviceHotplugGuard::lock();
+    let block0 = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
+    let block1 = MemoryBlock::find(&device_hotplug, 1).ok_or(ENODEV)?;
+    let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+    let locked0 = block0.lock(&mut mem_hotplug);
+    #[cfg(not(wrong))]
+    drop(locked0);
+    let locked1 = block1.lock(&mut mem_hotplug);
+    #[cfg(wrong)]
+    drop(locked0);
+    drop(locked1);
+    Ok(())
 }
 
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        let mut device_hotplug = DeviceHotplugGuard::lock();
-        let block0 = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-        let block1 = MemoryBlock::find(&device_hotplug, 1).ok_or(ENODEV)?;
-        let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        let locked0 = block0.lock(&mut mem_hotplug);
-        #[cfg(not(wrong))]
-        drop(locked0);
-        let locked1 = block1.lock(&mut mem_hotplug);
-        #[cfg(wrong)]
-        drop(locked0);
-        drop(locked1);
-        Ok(Case)
-    }
-}
+include!("module.rs");

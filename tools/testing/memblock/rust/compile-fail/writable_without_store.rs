@@ -9,13 +9,7 @@
 
 use core::fmt::Write;
 use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer};
-use kernel::{c_str, device::Device, prelude::*};
-
-module! {
-    type: Case,
-    name: "writable_without_store",
-    license: "GPL",
-}
+use kernel::{c_str, device::Device};
 
 struct Name;
 
@@ -33,11 +27,10 @@ static NAME: Attribute<Name> = Attribute::read_only(c_str!("case_name"));
 #[cfg(wrong)]
 static NAME: Attribute<Name> = Attribute::read_write(c_str!("case_name"));
 
-struct Case;
-
-impl kernel::Module for Case {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        pr_info!("{:o}\n", NAME.mode());
-        Ok(Case)
-    }
+/// The case: what the module does at load.
+fn case() -> Result {
+    pr_info!("{:o}\n", NAME.mode());
+    Ok(())
 }
+
+include!("module.rs");

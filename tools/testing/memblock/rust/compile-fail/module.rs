@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: GPL-2.0
+
+// The module around a compile-fail case (included by each): loading it runs the case's `case()`.
+// host/rust-check.sh builds each case as `compile_fail_case.ko`. What most cases use:
+
+#[allow(unused_imports)]
+use kernel::memory::block::{MemoryBlock, OnlineType};
+#[allow(unused_imports)]
+use kernel::memory::hotplug::{
+    add_memory, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard,
+};
+use kernel::prelude::*;
+
+module! {
+    type: Case,
+    name: "compile_fail_case",
+    license: "GPL",
+}
+
+struct Case;
+
+impl kernel::Module for Case {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        case()?;
+        Ok(Case)
+    }
+}
