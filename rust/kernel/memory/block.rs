@@ -29,8 +29,10 @@ use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
 ///
 /// # Invariants
 ///
-/// The inner `struct memory_block` is registered on the memory subsystem (or being registered),
-/// and its device's reference count is not zero.
+/// The inner `struct memory_block` was registered on the memory subsystem, and its device's
+/// reference count is not zero. A block that was removed since (memory hot-remove, or a provider
+/// taking the blocks over or giving them back, which replaces every block) stays allocated while
+/// referenced, but the operations of [`BlockGuard`] refuse it.
 ///
 /// # Examples
 ///
@@ -332,9 +334,29 @@ impl BlockGuard<'_> {
         unsafe { (*self.raw()).nid }
     }
 
+    /// Fails with `ENODEV` if the block is no longer the memory subsystem's block for its range:
+    /// it was removed, or replaced by a provider, since it was looked up.
+    fn check_current(&self) -> Result {
+        // SAFETY: The function has no preconditions; it returns the current block with a new
+        // reference, or NULL. Blocks are added, removed and replaced only with the device hotplug
+        // lock held, which this task holds: the answer stays true while the guard lives.
+        let current = unsafe { bindings::find_memory_block(self.block.start_section_nr() as _) };
+        if current.is_null() {
+            return Err(ENODEV);
+        }
+        // SAFETY: `find_memory_block()` took a reference for us; give it back.
+        let current =
+            unsafe { ARef::<MemoryBlock>::from_raw(NonNull::new_unchecked(current.cast())) };
+        if !core::ptr::eq(&*current, self.block) {
+            return Err(ENODEV);
+        }
+        Ok(())
+    }
+
     /// Onlines the block (what `device_online()` does for it, with the locks held).
     ///
-    /// Returns `Ok(false)` if it was online already, without changing it.
+    /// Returns `Ok(false)` if it was online already, without changing it; fails with `ENODEV` if
+    /// the block was removed (or replaced by a provider) since it was looked up.
     ///
     /// # Examples
     ///
@@ -372,6 +394,7 @@ impl BlockGuard<'_> {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn online(&mut self, online_type: OnlineType) -> Result<bool> {
+        self.check_current()?;
         // SAFETY: By the type invariant this task holds the device hotplug lock, the memory
         // hotplug lock and the block's device lock, in this order, as the function requires.
         let ret =
@@ -382,9 +405,11 @@ impl BlockGuard<'_> {
 
     /// Offlines the block (what `device_offline()` does for it, with the locks held).
     ///
-    /// Returns `Ok(false)` if it was offline already, without changing it. See
-    /// [`BlockGuard::online`] for an example.
+    /// Returns `Ok(false)` if it was offline already, without changing it; fails with `ENODEV` if
+    /// the block was removed (or replaced by a provider) since it was looked up. See
+    /// [`BlockGuard::online`] and [`Registration`] for examples.
     pub fn offline(&mut self) -> Result<bool> {
+        self.check_current()?;
         // SAFETY: As in `online`.
         let ret = unsafe { bindings::memory_block_device_offline_locked(self.raw()) };
         to_result(ret)?;
@@ -451,11 +476,17 @@ impl Drop for BlockGuard<'_> {
 ///
 /// # // SAFETY: Built-in code has no module: NULL is its `THIS_MODULE`.
 /// # static BUILT_IN: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
+/// let before = MemoryBlock::find(&DeviceHotplugGuard::lock(), 0).ok_or(ENODEV)?;
 /// let provider = serve(&BUILT_IN)?;
-/// // Block 0 is served, and online as before.
+/// // Block 0 is served by a new device, online as before.
 /// let mut device_hotplug = DeviceHotplugGuard::lock();
 /// let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-/// assert!(block.lock(&mut MemHotplugGuard::begin(&mut device_hotplug)).is_online());
+/// assert!(!core::ptr::eq(&*block, &*before));
+/// let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+/// assert!(block.lock(&mut mem_hotplug).is_online());
+/// // The device it replaced is gone: it can no longer be changed.
+/// assert_eq!(before.lock(&mut mem_hotplug).offline(), Err(ENODEV));
+/// drop(mem_hotplug);
 /// drop(device_hotplug);
 /// drop(provider);
 /// # Ok::<(), Error>(())
