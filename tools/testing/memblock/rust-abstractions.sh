@@ -87,11 +87,24 @@ for w in bogus Online "online_movable x" ""; do
 done
 expect "rust: offline memory$id while offline -> EINVAL" "$(sysfs_write $b/rust_state offline)" EINVAL
 expect "rust: memory$id unchanged by the rejected writes" "$(cat $b/rust_state) $(mem_total_kb)" "offline $t0"
+# A uevent listener sees the ONLINE and OFFLINE the block lock's online()
+# and offline() send.
+events=$(mktemp)
+udevadm monitor --kernel --subsystem-match=memory > "$events" 2>&1 &
+monitor=$!
+wait_for 10 grep -q 'monitor will print' "$events"
 expect "rust: online_movable memory$id through rust_state" "$(sysfs_write $b/rust_state online_movable)" OK
 expect "rust: memory$id is online (rust_state, online)" "$(cat $b/rust_state) $(cat $b/online)" "online 1"
 expect "rust: MemTotal grew by one block" "$(( ($(mem_total_kb) - t0) * 1024 ))" "$bs"
 expect "rust: online memory$id while online -> EINVAL" "$(sysfs_write $b/rust_state online)" EINVAL
 expect "rust: offline memory$id through rust_state" "$(sysfs_write $b/rust_state offline)" OK
+wait_for 10 grep -q "offline .*/memory$id (memory)" "$events"
+kill "$monitor" 2>/dev/null
+wait "$monitor" 2>/dev/null
+expect "rust: uevents seen for memory$id" \
+	"$(sed -nE "s/^KERNEL\[[0-9. ]+\] ([a-z]+) +\/devices\/system\/memory\/memory$id \(memory\)$/\1/p" "$events" | tr '\n' ' ')" \
+	"online offline "
+rm -f "$events"
 expect "rust: memory$id is offline (rust_state, online)" "$(cat $b/rust_state) $(cat $b/online)" "offline 0"
 expect "rust: MemTotal back" "$(mem_total_kb)" "$t0"
 
