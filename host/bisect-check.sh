@@ -25,7 +25,7 @@ fi
 # The overlay folders (new files only: the Rust abstractions, tests) are
 # there from the first prefix on; they are compiled only once a patch
 # refers to them (patch 7 declares the Rust modules), which is the point.
-for d in rust samples Documentation tools/testing; do
+for d in $OVERLAY_DIRS; do
 	[ -d "$TOP/$d" ] || continue
 	(cd "$TOP" && find "$d" -type f) | while IFS= read -r f; do
 		[ -e "$WT/$f" ] &&

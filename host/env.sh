@@ -28,5 +28,13 @@ kmake() {
 	make -C "$TREE" "${KMAKE_VARS[@]}" -j"$JOBS" "$@"
 }
 
+# The folders of this repository that are copied into the kernel tree as
+# they are (new files only; changes to existing files are patches).
+OVERLAY_DIRS="rust samples Documentation tools/testing"
+
 say() { printf '[%s] %s\n' "${STEP:-host}" "$*"; }
 die() { printf '[%s] ERROR: %s\n' "${STEP:-host}" "$*" >&2; exit 1; }
+
+# TAP result lines of the host-side checks, for host/check.sh to number.
+tap_ok() { echo "ok - $*"; }
+tap_not_ok() { echo "not ok - $1"; shift; printf '%s\n' "$@" | sed 's/^/# /'; }

@@ -10,14 +10,10 @@
 # changed earlier and no longer do are restored to pristine (or deleted).
 set -euo pipefail
 
-TOP=$(cd "$(dirname "$0")/.." && pwd)
-BUILD=${BUILD:-$TOP/build}
+STEP=prepare
+. "$(dirname "$0")/env.sh"
 TREE=$BUILD/linux
 TARBALL=${KERNEL_TARBALL:-/usr/src/linux-source-6.12.tar.xz}
-OVERLAY_DIRS="rust samples Documentation tools/testing"
-
-say() { printf '[prepare] %s\n' "$*"; }
-die() { printf '[prepare] ERROR: %s\n' "$*" >&2; exit 1; }
 
 [ -r "$TARBALL" ] || die "$TARBALL not found: run 'make deps' (Debian package linux-source-6.12)"
 mkdir -p "$BUILD"

@@ -14,8 +14,6 @@ set -uo pipefail
 STEP=rust
 . "$(dirname "$0")/env.sh"
 
-tap_ok() { echo "ok - $*"; }
-tap_not_ok() { echo "not ok - $1"; shift; printf '%s\n' "$@" | sed 's/^/# /'; }
 # Warnings and errors of a kbuild log, with the lines that locate them.
 diagnostics() { grep -E -A4 '^(warning|error)(\[|:)' "$1" | head -40; }
 

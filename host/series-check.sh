@@ -10,8 +10,6 @@ set -uo pipefail
 STEP=series
 . "$(dirname "$0")/env.sh"
 
-tap_ok() { echo "ok - $*"; }
-tap_not_ok() { echo "not ok - $1"; shift; printf '%s\n' "$@" | sed 's/^/# /'; }
 
 mapfile -t patches < <(grep -vE '^\s*(#|$)' "$TOP/patches/series" 2>/dev/null)
 if [ ${#patches[@]} = 0 ]; then

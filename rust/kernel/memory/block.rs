@@ -85,7 +85,12 @@ impl MemoryBlock {
     /// The device hotplug guard keeps the block from being removed while it is looked up.
     pub fn find(_device_hotplug: &DeviceHotplugGuard, id: usize) -> Option<ARef<Self>> {
         let sections = super::block_size_bytes() >> bindings::SECTION_SIZE_BITS;
-        let section = (id as u64).checked_mul(sections)?;
+        Self::find_section((id as u64).checked_mul(sections)?)
+    }
+
+    /// Returns the block that holds section `section`, if present; the caller holds the device
+    /// hotplug lock.
+    fn find_section(section: u64) -> Option<ARef<Self>> {
         // SAFETY: The function has no preconditions; it returns the block with a new reference.
         let mem = unsafe { bindings::find_memory_block(section as _) };
         // SAFETY: `find_memory_block()` took a reference for us, and the block is registered.
@@ -337,20 +342,12 @@ impl BlockGuard<'_> {
     /// Fails with `ENODEV` if the block is no longer the memory subsystem's block for its range:
     /// it was removed, or replaced by a provider, since it was looked up.
     fn check_current(&self) -> Result {
-        // SAFETY: The function has no preconditions; it returns the current block with a new
-        // reference, or NULL. Blocks are added, removed and replaced only with the device hotplug
-        // lock held, which this task holds: the answer stays true while the guard lives.
-        let current = unsafe { bindings::find_memory_block(self.block.start_section_nr() as _) };
-        if current.is_null() {
-            return Err(ENODEV);
+        // Blocks are added, removed and replaced only with the device hotplug lock held, which
+        // this task holds: the answer stays true while the guard lives.
+        match MemoryBlock::find_section(self.block.start_section_nr()) {
+            Some(current) if core::ptr::eq(&*current, self.block) => Ok(()),
+            _ => Err(ENODEV),
         }
-        // SAFETY: `find_memory_block()` took a reference for us; give it back.
-        let current =
-            unsafe { ARef::<MemoryBlock>::from_raw(NonNull::new_unchecked(current.cast())) };
-        if !core::ptr::eq(&*current, self.block) {
-            return Err(ENODEV);
-        }
-        Ok(())
     }
 
     /// Onlines the block (what `device_online()` does for it, with the locks held).

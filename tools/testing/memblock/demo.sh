@@ -28,4 +28,4 @@ run "cat $MEM/memory$n/state"
 run "lsmem -o RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES"
 run "grep MemTotal /proc/meminfo"
 echo "\$ dmesg   # the lines logged since the probe"
-dmesg | tail -n +$((mark + 1)) | grep -vE 'virtme|9p|random:' 
+dmesg_since "$mark" | grep -vE 'virtme|9p|random:' 

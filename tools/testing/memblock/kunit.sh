@@ -4,20 +4,21 @@
 # one TAP line per suite, from the KTAP the kernel printed.
 . "$(dirname "$0")/lib.sh"
 progress "kunit: reading the boot-time KTAP results"
+log=$(dmesg)
 
 # Top-level KTAP result lines: "ok 1 rust_doctests_kernel" (no indentation).
-results=$(dmesg | sed -nE -e 's/^\[[ 0-9.]+\] ok [0-9]+ ([A-Za-z0-9_]+)( .*)?$/PASS \1/p' \
-	-e 's/^\[[ 0-9.]+\] not ok [0-9]+ ([A-Za-z0-9_]+)( .*)?$/FAIL \1/p')
+results=$(sed -nE -e 's/^\[[ 0-9.]+\] ok [0-9]+ ([A-Za-z0-9_]+)( .*)?$/PASS \1/p' \
+	-e 's/^\[[ 0-9.]+\] not ok [0-9]+ ([A-Za-z0-9_]+)( .*)?$/FAIL \1/p' <<< "$log")
 if [ -z "$results" ]; then
 	tap_not_ok "kunit: suites ran at boot" "no KTAP suite result in dmesg (CONFIG_KUNIT=y should run them)"
 	exit 0
 fi
 while read -r status suite; do
-	totals=$(dmesg | grep -E "# $suite: pass:[0-9]+ fail:[0-9]+" | tail -1 | sed -E 's/.*# [^:]+: //')
+	totals=$(grep -E "# $suite: pass:[0-9]+ fail:[0-9]+" <<< "$log" | tail -1 | sed -E 's/.*# [^:]+: //')
 	if [ "$status" = PASS ]; then
 		tap_ok "kunit: $suite ($totals)"
 	else
-		tap_not_ok "kunit: $suite ($totals)" "$(dmesg | grep -E "not ok " | head -20)"
+		tap_not_ok "kunit: $suite ($totals)" "$(grep -E "not ok " <<< "$log" | head -20)"
 	fi
 done <<< "$results"
 grep -q ' rust_doctests_kernel$' <<< "$results" ||
@@ -27,14 +28,14 @@ grep -q ' rust_doctests_kernel$' <<< "$results" ||
 # many as the sources have examples (a test the doc-test generator dropped
 # would otherwise go unnoticed).
 KSRC=${1:-}
-ours=$(dmesg | sed -nE 's/^\[[ 0-9.]+\] +((not )?ok) [0-9]+ (rust_doctest_kernel_(memory|sysfs)_[a-z0-9_]+)$/\1 \3/p')
+ours=$(sed -nE 's/^\[[ 0-9.]+\] +((not )?ok) [0-9]+ (rust_doctest_kernel_(memory|sysfs)_[a-z0-9_]+)$/\1 \3/p' <<< "$log")
 while read -r status test; do
 	[ -n "$test" ] || continue
-	loc=$(dmesg | sed -nE "s/.*# $test\.location: (.*)/\1/p" | tail -1)
+	loc=$(sed -nE "s/.*# $test\.location: (.*)/\1/p" <<< "$log" | tail -1)
 	if [ "$status" = ok ]; then
 		tap_ok "kunit doc-test: $test ($loc)"
 	else
-		tap_not_ok "kunit doc-test: $test ($loc)" "$(dmesg | grep -A3 -E "# $test" | head -20)"
+		tap_not_ok "kunit doc-test: $test ($loc)" "$(grep -A3 -E "# $test" <<< "$log" | head -20)"
 	fi
 done <<< "$ours"
 if [ -n "$KSRC" ]; then

@@ -103,13 +103,19 @@ wait_for() {
 	done
 }
 
+# dmesg_since MARK: the kernel log after its first MARK lines (MARK taken
+# with "dmesg | wc -l" before the step whose messages are wanted).
+dmesg_since() {
+	dmesg | tail -n +$(($1 + 1))
+}
+
 # provider_report TITLE WHAT: one TAP line from the report line
 # "test_memory_block_provider: WHAT ... PASS|FAIL" logged after dmesg line
 # $mark (the module checks every block's state when it takes them over and
 # when it gives them back).
 provider_report() {
 	local line new
-	new=$(dmesg | tail -n +$((mark + 1)))
+	new=$(dmesg_since "$mark")
 	line=$(grep -m1 "test_memory_block_provider: $2" <<< "$new")
 	case "$line" in
 	*": PASS") tap_ok "$1: ${line#*: }" ;;

@@ -21,7 +21,7 @@ debug_locks() { awk '/debug_locks:/ { print $2 }' /proc/lockdep_stats; }
 expect "lockdep: lockdep is on before the test (debug_locks)" "$(debug_locks)" 1
 mark=$(dmesg | wc -l)
 expect "lockdep: insmod $MOD" "$(insmod "$EXT/$MOD.ko" 2>&1; echo "rc=$?")" "rc=0"
-log=$(dmesg | tail -n +$((mark + 1)) | sed -E 's/^\[[ 0-9.]+\] //')
+log=$(dmesg_since "$mark" | sed -E 's/^\[[ 0-9.]+\] //')
 
 before=$(sed -n '/locked memory0 in the right order/q;p' <<< "$log")
 if grep -q 'possible circular locking dependency' <<< "$before"; then

@@ -41,9 +41,9 @@ done
 mark=$(dmesg | wc -l)
 expect "rust: insmod $MOD" "$(insmod "$EXT/$MOD.ko" 2>&1; echo "rc=$?")" "rc=0"
 expect "rust: $MOD says it serves the blocks" \
-	"$(dmesg | tail -n +$((mark + 1)) | grep -c "$MOD: serving the memory blocks")" 1
+	"$(dmesg_since "$mark" | grep -c "$MOD: serving the memory blocks")" 1
 expect "rust: memory block devices served by $MOD" \
-	"$(dmesg | tail -n +$((mark + 1)) | grep -c "memory: memory block devices served by $MOD")" 1
+	"$(dmesg_since "$mark" | grep -c "memory: memory block devices served by $MOD")" 1
 
 # Every block: the Rust files show what the built-in ones showed; the
 # built-in files are gone (the provider's groups replace them).
@@ -160,7 +160,7 @@ expect "rust: memory$id offline after it, MemTotal back" "$(cat $b/rust_state) $
 mark=$(dmesg | wc -l)
 expect "rust: rmmod $MOD" "$(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0"
 expect "rust: the built-in driver serves the blocks again" \
-	"$(dmesg | tail -n +$((mark + 1)) | grep -c 'memory: memory block devices served by the built-in driver')" 1
+	"$(dmesg_since "$mark" | grep -c 'memory: memory block devices served by the built-in driver')" 1
 expect "rust: rust_probe is gone" "$(ls $MEM/rust_probe 2>&1 | grep -c 'No such file')" 1
 expect "rust: memory$id is offline under the built-in driver" "$(cat $b/state 2>&1)" offline
 expect "rust: memory$id rust_phys_index was the built-in phys_index" "$rust_phys" "$(cat $b/phys_index 2>&1)"
