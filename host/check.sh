@@ -1,18 +1,40 @@
 #!/usr/bin/env bash
-# make check: boot the test kernel, run every test in the guest, print TAP
-# and the totals line, exit 1 on any failure.
+# make check: the host checks, then the guest boots; TAP, the totals line,
+# exit 1 on any failure.
+#
+# Every result belongs to a section: a host script, a boot, or a guest test
+# script ("=== run: ID" in the guest's results.tap).  tools/testing/memblock/
+# tests.list says how many results each section must give; a section that
+# gives fewer gets a "not ok - ID: result K of N: no result" for each one
+# missing, one that gives more (or is not listed) fails too.  So a test that
+# is deleted, a script that stops halfway, or a guest that dies mid-plan
+# cannot shrink the count unnoticed.
 set -uo pipefail
 STEP=check
 . "$(dirname "$0")/env.sh"
 . "$(dirname "$0")/guest.sh"
 MB=$TREE/tools/testing/memblock
+LIST=$TOP/tools/testing/memblock/tests.list
 KSFT=$BUILD/kselftest
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
 TAP=()
-add() { TAP+=("$@"); }
 TIMES=()
+declare -A GOT
+SECTION=
+# section ID: the results added from now on are ID's.
+section() { SECTION=$1; GOT[$1]=${GOT[$1]:-0}; }
+# add LINE...: TAP result lines ("ok - ", "not ok - ") and diagnostics ("# ").
+add() {
+	local l
+	for l in "$@"; do
+		case "$l" in
+		'ok - '*|'not ok - '*) GOT[$SECTION]=$((${GOT[$SECTION]:-0} + 1)) ;;
+		esac
+		TAP+=("$l")
+	done
+}
 
 say "installing tools/testing/selftests (memory-hotplug) into $KSFT"
 rm -rf "$KSFT"
@@ -20,36 +42,93 @@ make -s -C "$TREE/tools/testing/selftests" TARGETS=memory-hotplug \
 	INSTALL_PATH="$KSFT" install > "$OUT/kselftest-install.log" 2>&1 ||
 	die "kselftest install failed: see $OUT/kselftest-install.log"
 
+# run_host ID SCRIPT: a host-side check script; its TAP lines, then one
+# result for its exit status.
+run_host() {
+	local id=$1 script=$2 log=$OUT/${1//\//-}.log rc
+	section "$id"
+	bash "$script" > "$log" 2>&1
+	rc=$?
+	while IFS= read -r l; do
+		case "$l" in 'ok - '*|'not ok - '*|'# '*) add "$l" ;; esac
+	done < "$log"
+	if [ "$rc" = 0 ]; then
+		add "ok - $id: $(basename "$script") ran to the end (exit 0)"
+	else
+		add "not ok - $id: $(basename "$script") ran to the end (exit 0)" \
+			"# exited with status $rc; its last lines:"
+		while IFS= read -r l; do add "# $l"; done < <(tail -n 10 "$log")
+	fi
+}
+
+# boot_verdict PLAN RC SECONDS: the boot's own result.  It is ok only if the
+# guest ran its plan to the end (OUT/PLAN/finished, vng's exit status 0 is
+# guest-check.sh's), and then shut down cleanly: from the guest's message
+# "memblock-check: PLAN: tests done" (before its final splat scan) on, the
+# console shows the power-off and no oops, panic or splat.  The splat plan
+# provokes a WARNING there on purpose: this check must see it.
+boot_verdict() {
+	local plan=$1 rc=$2 secs=$3 console=$OUT/console-$plan.log name tail splats why=()
+	local marker="memblock-check: $plan: tests done" pattern
+	pattern=$(grep -v '^#' "$MB/splat-patterns" | paste -sd '|')
+	name="boot ($plan): the guest ran its plan and powered off cleanly"
+	[ "$plan" != splat ] || name="boot ($plan): the guest ran its plan and powered off, and the console check caught the WARNING provoked after the tests"
+	[ -f "$OUT/$plan/finished" ] || why+=("the plan did not finish ($OUT/$plan/finished is missing)")
+	[ "$rc" = 0 ] || why+=("vng exited with status $rc")
+	if ! grep -qF "$marker" "$console"; then
+		why+=("no '$marker' on the console")
+	else
+		tail=$(sed -n "/$marker/,\$p" "$console" | tail -n +2)
+		grep -q 'reboot: Power down' <<< "$tail" || why+=("no 'reboot: Power down' after it")
+		splats=$(grep -m1 -A12 -E "$pattern" <<< "$tail")
+		if [ "$plan" = splat ]; then
+			grep -qE 'WARNING:.*lkdtm' <<< "$splats" ||
+				why+=("the console check did not report the WARNING provoked after the tests:" "${splats:-nothing}")
+		elif [ -n "$splats" ]; then
+			why+=("a splat after it:" "$splats")
+		fi
+	fi
+	section "$plan/boot"
+	if [ ${#why[@]} = 0 ]; then
+		add "ok - $name ($secs s)"
+	else
+		add "not ok - $name" "# after $secs s: ${why[0]}"
+		for l in "${why[@]:1}"; do while IFS= read -r x; do add "# $x"; done <<< "$l"; done
+		add "# last console lines:"
+		while IFS= read -r l; do add "# $l"; done < <(tail -n 25 "$console")
+	fi
+}
+
 # run_plan PLAN TIMEOUT EXTRA_APPEND: one boot running guest-check.sh PLAN.
+# Its results are read whatever happened: those it did not give are counted
+# missing against tests.list.
 run_plan() {
-	local plan=$1 timeout=$2 append=$3 t0 t1 rc
+	local plan=$1 timeout=$2 append=$3 t0 secs rc
 	mkdir -p "$OUT/$plan"
 	t0=$(date +%s)
 	GUEST_APPEND="$GUEST_APPEND $append" boot_guest "$timeout" "$OUT/console-$plan.log" "$OUT/$plan" -- \
 		"$MB/guest-check.sh" "$plan" "$OUT/$plan" "$TREE" "$KSFT" "$RUST_MODULES"
 	rc=$?
-	t1=$(date +%s)
-	TIMES+=("$plan $((t1 - t0)) s")
-	if [ -f "$OUT/$plan/finished" ]; then
-		add "ok - boot ($plan): guest booted and ran its tests ($((t1 - t0)) s)"
-		while IFS= read -r l; do
-			case "$l" in 'ok - '*|'not ok - '*|'# '*) add "$l" ;; esac
-		done < "$OUT/$plan/results.tap"
-	else
-		add "not ok - boot ($plan): guest booted and ran its tests" \
-			"# vng exit code $rc after $((t1 - t0)) s; last console lines:"
-		while IFS= read -r l; do add "# $l"; done < <(tail -n 25 "$OUT/console-$plan.log")
-	fi
+	secs=$(( $(date +%s) - t0 ))
+	TIMES+=("$plan $secs s")
+	boot_verdict "$plan" "$rc" "$secs"
+	[ -f "$OUT/$plan/results.tap" ] || return 0
+	while IFS= read -r l; do
+		case "$l" in
+		'=== run: '*) section "${l#=== run: }" ;;
+		'ok - '*|'not ok - '*|'# '*) add "$l" ;;
+		esac
+	done < "$OUT/$plan/results.tap"
 }
 
 say "the patch series: git am onto the pristine tree, checkpatch --strict"
-while IFS= read -r l; do add "$l"; done < <(bash "$TOP/host/series-check.sh")
+run_host host/series "$TOP/host/series-check.sh"
 
 say "the Rust code: rustfmt, clippy, rustdoc, test modules, compile-fail cases (about 2 minutes)"
-while IFS= read -r l; do add "$l"; done < <(bash "$TOP/host/rust-check.sh")
+run_host host/rust "$TOP/host/rust-check.sh"
 RUST_MODULES=$BUILD/rust-ext/modules
 
-say "boot 1/5: the suite (about 8 minutes under TCG)"
+say "boot 1/5: the suite (about 9 minutes under TCG)"
 run_plan suite 1800 ""
 say "boot 2/5: ACPI DIMM with memory_hotplug.memmap_on_memory=force"
 run_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
@@ -58,6 +137,7 @@ run_plan lockdep 600 ""
 
 say "boot 4/5: the pristine kernel (no patch series), for its sysfs dump at boot"
 TREE=$BUILD/linux-base run_plan base 600 ""
+section host/base-dump
 name="series: sysfs dump at boot identical to the pristine kernel's"
 if [ -s "$OUT/base/sysfs-dump.txt" ] && [ -s "$OUT/suite/sysfs-dump.txt" ]; then
 	if d=$(diff "$OUT/base/sysfs-dump.txt" "$OUT/suite/sysfs-dump.txt"); then
@@ -70,23 +150,35 @@ else
 	add "not ok - $name" "# a dump is missing: $OUT/base/sysfs-dump.txt, $OUT/suite/sysfs-dump.txt"
 fi
 
-say "boot 5/5: splat detector self-test (a WARNING provoked on purpose)"
-mkdir -p "$OUT/splat"
-t0=$(date +%s)
-boot_guest 600 "$OUT/console-splat.log" "$OUT/splat" -- \
-	"$MB/guest-splat-selftest.sh" "$OUT/splat" > /dev/null
-TIMES+=("splat $(( $(date +%s) - t0 )) s")
-name="splat-scan: a WARNING provoked by lkdtm is reported as a failure"
-if [ ! -f "$OUT/splat/finished" ]; then
-	add "not ok - $name" "# the self-test guest did not finish; see $OUT/console-splat.log"
-elif [ "$(cat "$OUT/splat/selftest.rc")" = 1 ] &&
-	grep -q '^not ok - ' "$OUT/splat/selftest.tap" &&
-	grep -q 'WARNING:.*lkdtm' "$OUT/splat/selftest.tap"; then
-	add "ok - $name"
-else
-	add "not ok - $name" "# detector exit $(cat "$OUT/splat/selftest.rc"), output:"
-	while IFS= read -r l; do add "# $l"; done < "$OUT/splat/selftest.tap"
-fi
+say "boot 5/5: the splat detector's self-test (each kind of report provoked on purpose)"
+run_plan splat 600 ""
+
+# Every listed section gave exactly its number of results.
+say "counting the results of each section against $(basename "$LIST")"
+declare -A LISTED
+SECTION=host/tests.list
+[ -r "$LIST" ] || die "$LIST is missing: it lists the results make check must give"
+while read -r id want _ || [ -n "$id" ]; do
+	case "$id" in ''|'#'*) continue ;; esac
+	if ! [[ "$want" =~ ^[0-9]+$ ]] || [ -n "${LISTED[$id]:-}" ]; then
+		add "not ok - tests.list: '$id $want' is a section listed once with a number of results"
+		continue
+	fi
+	LISTED[$id]=1
+	got=${GOT[$id]:-0}
+	if [ "$got" -lt "$want" ]; then
+		for ((k = got + 1; k <= want; k++)); do
+			add "not ok - $id: result $k of $want: no result"
+		done
+	elif [ "$got" -gt "$want" ]; then
+		add "not ok - $id: $got results, tests.list says $want: list the new test (or remove the extra result)"
+	fi
+done < "$LIST"
+for id in "${!GOT[@]}"; do
+	[ -n "${LISTED[$id]:-}" ] || [ "$id" = host/tests.list ] ||
+		add "not ok - $id: not in tests.list (${GOT[$id]} results): list it"
+done
+want_total=$(awk '!/^#/ && NF { n += $2 } END { print n + 0 }' "$LIST")
 
 pass=0 fail=0 n=0
 echo "TAP version 13"
@@ -99,5 +191,6 @@ for l in "${TAP[@]}"; do
 	esac
 done
 say "boot times: ${TIMES[*]}; logs and the sysfs dump in $OUT"
+say "tests.list expects $want_total results; $n were counted (missing ones are failures above)"
 echo "$pass passed, $fail failed"
 [ "$fail" = 0 ]

@@ -12,7 +12,13 @@
 # ("llc-sibling ... is not on the same node").
 GUEST_VNG_OPTS=(--cpus 2,sockets=2,cores=1,threads=1 --memory 3072,slots=4,maxmem=8192
 	--numa 1536M,cpus=0 --numa 1536M,cpus=1)
-GUEST_APPEND=${GUEST_APPEND:-mem=4G}
+#
+# The command line: mem=4G (above); SLUB debugging on every cache
+# (slub_debug=FZPU: sanity and free-pointer checks, red zones, poisoning,
+# owner tracking; KFENCE is on by its config); loglevel=5 puts warnings and
+# worse on the console, which vng shows (--verbose) and
+# host/check.sh reads for what happens after the tests, up to the power-off.
+GUEST_APPEND=${GUEST_APPEND:-mem=4G slub_debug=FZPU loglevel=5}
 GUEST_QEMU_OPTS="-object memory-backend-ram,id=vmem0,size=1G"
 GUEST_QEMU_OPTS+=" -device virtio-mem-pci,id=vm0,memdev=vmem0,node=1,requested-size=0"
 
@@ -30,7 +36,7 @@ boot_guest() {
 		--timeout "$timeout" 2> "${log%.log}-qmp.log" &
 	local relay=$!
 	(cd "$TREE" && timeout --kill-after=30 "$timeout" \
-		vng --disable-kvm --run . "${GUEST_VNG_OPTS[@]}" \
+		vng --disable-kvm --verbose --run . "${GUEST_VNG_OPTS[@]}" \
 			--append "$GUEST_APPEND" --rwdir "$rwdir" \
 			--qemu-opts="$GUEST_QEMU_OPTS -qmp unix:$sockdir/qmp.sock,server=on,wait=off" \
 			-- "$@") < /dev/null 2>&1 | tee "$log"

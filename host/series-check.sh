@@ -11,7 +11,11 @@ STEP=series
 . "$(dirname "$0")/env.sh"
 
 
-mapfile -t patches < <(grep -vE '^\s*(#|$)' "$TOP/patches/series" 2>/dev/null)
+if [ ! -r "$TOP/patches/series" ]; then
+	tap_not_ok "series: patches/series is readable" "$TOP/patches/series is missing"
+	exit 1
+fi
+mapfile -t patches < <(grep -vE '^\s*(#|$)' "$TOP/patches/series")
 if [ ${#patches[@]} = 0 ]; then
 	tap_ok "series: no patches"
 	exit 0

@@ -108,13 +108,14 @@ impl MemoryBlock {
         unsafe { Device::as_ref(self.raw_device()) }
     }
 
-    /// Returns the block's index, N of `memoryN`.
+    /// Returns the block's index, N of `memoryN` and the value of its `phys_index` file (the
+    /// first section divided by the sections per block).
     pub fn id(&self) -> usize {
         // SAFETY: The id is set before the block is registered and never changes.
         unsafe { (*self.0.get()).dev.id as usize }
     }
 
-    /// Returns the first section of the block (`phys_index` in sysfs).
+    /// Returns the first memory section of the block (not `phys_index`: see [`MemoryBlock::id`]).
     pub fn start_section_nr(&self) -> u64 {
         // SAFETY: The field is set before the block is registered and never changes.
         unsafe { (*self.0.get()).start_section_nr as u64 }
@@ -459,7 +460,7 @@ impl Drop for BlockGuard<'_> {
 ///
 ///     fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
 ///         use core::fmt::Write;
-///         Ok(writeln!(buf, "{:08x}", block.start_section_nr())?)
+///         Ok(writeln!(buf, "{:08x}", block.id())?)
 ///     }
 /// }
 ///

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+set -u
 # The memory block ABI is complete: every root file and every per-block file
 # exists with the mode the C driver declares for it, and each block has
 # exactly one nodeN link, matching the node side and the firmware's NUMA map.
@@ -8,10 +9,11 @@
 # (DEVICE_ATTR_RO/RW/WO in drivers/base/memory.c and drivers/base/core.c);
 # the per-block file names from Documentation/ABI/testing/sysfs-devices-memory.
 . "$(dirname "$0")/lib.sh"
-KSRC=${1:?usage: abi.sh KERNEL_SOURCE_DIR}
+KSRC=${1:?usage: abi.sh KERNEL_SOURCE_DIR [LABEL]}
+LABEL=${2:-abi}
 NODE=/sys/devices/system/node
 BOOT_RAM_END=${BOOT_RAM_END:-0x100000000}
-progress "abi: files, modes and node links of every block"
+progress "$LABEL: files, modes and node links of every block"
 
 declared_mode() {
 	local kind
@@ -46,7 +48,7 @@ check_files() {
 		have=$(stat -c %a "$dir/$name")
 		[ "$have" = "$want" ] || bad+=("$dir/$name: mode $have, C declares $want")
 	done
-	if [ ${#bad[@]} = 0 ]; then tap_ok "abi: $what"; else tap_not_ok "abi: $what" "${bad[@]}"; fi
+	if [ ${#bad[@]} = 0 ]; then tap_ok "$LABEL: $what"; else tap_not_ok "$LABEL: $what" "${bad[@]}"; fi
 }
 
 check_files "root files ($ROOT_FILES)" "$MEM" $ROOT_FILES
@@ -60,9 +62,9 @@ for b in $blocks; do
 	[ "$(basename "$(readlink "$MEM/$b/subsystem")")" = memory ] || bad+=("$b: subsystem link is not ../memory")
 done
 if [ ${#bad[@]} = 0 ]; then
-	tap_ok "abi: all $nblocks blocks have $BLOCK_FILES and subsystem, with C's modes"
+	tap_ok "$LABEL: all $nblocks blocks have $BLOCK_FILES and subsystem, with C's modes"
 else
-	tap_not_ok "abi: all $nblocks blocks have $BLOCK_FILES and subsystem, with C's modes" "${bad[@]}"
+	tap_not_ok "$LABEL: all $nblocks blocks have $BLOCK_FILES and subsystem, with C's modes" "${bad[@]}"
 fi
 
 # Node links.  Firmware's map: "SRAT: Node N PXM P [mem 0xSTART-0xEND]".
@@ -99,9 +101,9 @@ for b in $blocks; do
 	[ "$fw" = none ] || [ "node$fw" = "$node" ] || bad+=("$b: linked to $node, firmware (SRAT) puts it on node$fw")
 done
 if [ -z "$srat" ]; then
-	tap_not_ok "abi: every block has one nodeN link, matching node side and SRAT" "no SRAT lines in dmesg: is the guest NUMA?"
+	tap_not_ok "$LABEL: every block has one nodeN link, matching node side and SRAT" "no SRAT lines in dmesg: is the guest NUMA?"
 elif [ ${#bad[@]} = 0 ]; then
-	tap_ok "abi: every block has one nodeN link, matching node side and SRAT ($nblocks blocks)"
+	tap_ok "$LABEL: every block has one nodeN link, matching node side and SRAT ($nblocks blocks)"
 else
-	tap_not_ok "abi: every block has one nodeN link, matching node side and SRAT" "${bad[@]}"
+	tap_not_ok "$LABEL: every block has one nodeN link, matching node side and SRAT" "${bad[@]}"
 fi

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+set -u
 # make run: what a user sees of the memory block driver, step by step.
 . "$(dirname "$0")/lib.sh"
 ADDR=0x100000000

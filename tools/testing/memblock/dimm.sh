@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+set -u
 # ACPI memory hot-add and eject: the host plugs a pc-dimm into QEMU over QMP,
 # the guest's ACPI memory driver adds its blocks; we online them movable and
 # check MemTotal, then unplug it (ACPI eject offlines and removes the blocks).

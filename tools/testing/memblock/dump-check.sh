@@ -1,9 +1,11 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+set -u
 # The sysfs dump (dump.sh) covers what it must: a line for every file of
 # every block, the root files, and the node side of every block.
 . "$(dirname "$0")/lib.sh"
-DUMP=${1:?usage: dump-check.sh DUMP}
+DUMP=${1:?usage: dump-check.sh DUMP [LABEL]}
+LABEL=${2:-dump}
 progress "dump: checking $DUMP"
 bad=()
 for b in $(memory_blocks); do
@@ -16,5 +18,5 @@ done
 for f in probe block_size_bytes auto_online_blocks crash_hotplug soft_offline_page hard_offline_page uevent; do
 	grep -qE "^$f [0-7]{3}( |$)" "$DUMP" || bad+=("no line for root file $f")
 done
-name="dump: sysfs dump of $(memory_blocks | wc -l) blocks taken as this run's reference ($(wc -l < "$DUMP") lines)"
+name="$LABEL: sysfs dump of $(memory_blocks | wc -l) blocks taken as this run's reference ($(wc -l < "$DUMP") lines)"
 if [ ${#bad[@]} = 0 ]; then tap_ok "$name"; else tap_not_ok "$name" "${bad[@]}"; fi

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+set -u
 # Print a dump of /sys/devices/system/memory: every root file and every file
 # of every block with its mode and (where readable) value, every symlink
 # with its target's name, and the node side (nodeN/memoryM links).  Two

@@ -1,8 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs inside the test guest: the suite named by PLAN, then the splat scan.
-# TAP lines go to OUT/results.tap (and the console), the kernel log to
-# OUT/dmesg.txt; OUT/finished tells the host the plan ran to the end.
+# Runs inside the test guest: the test scripts of PLAN, each through
+# run_test, then (but for PLAN splat) the final splat scan.  TAP lines go
+# to OUT/results.tap (and the console), the kernel log to OUT/dmesg.txt;
+# OUT/finished tells the host the plan ran to the end.  The kernel message
+# "memblock-check: PLAN: tests done", logged before the final scan, marks
+# where the host's check of the console begins: from there to the
+# power-off, no splat.
 #
 # usage: guest-check.sh PLAN OUT KSRC KSELFTEST_DIR [RUST_MODULES]
 #   PLAN suite:  the whole suite (boot layout, ABI, dump, kselftest, probe,
@@ -14,7 +18,16 @@
 #   PLAN base:   the sysfs dump at boot, on the kernel without our patches
 #   PLAN lockdep: the lockdep negative control (locks taken in the inverted
 #                order on purpose; lockdep must report it)
+#   PLAN splat:  the splat detector's self-test (every kind of report it
+#                looks for, provoked on purpose; no splat scan of its own)
 # RUST_MODULES: where host/rust-check.sh built the Rust test modules.
+#
+# Every test script runs as "run_test ID COMMAND...": a line "=== run: ID"
+# opens its results, and two results of the harness close them:
+#   ok - ID: ran to the end (exit 0, nothing on stderr)
+#   ok - ID: no kernel splat while it ran    (not in PLAN splat)
+# host/check.sh counts each ID's results against tests.list.
+set -u
 DIR=$(cd "$(dirname "$0")" && pwd)
 . "$DIR/lib.sh"
 PLAN=${1:?usage: guest-check.sh PLAN OUT KSRC KSELFTEST_DIR}
@@ -23,46 +36,127 @@ KSRC=${3:?}
 KSFT=${4:?}
 RUST_MODULES=${5:-}
 export QMP_DIR=$OUT/qmp
+SPLAT_OPTS=()
+SPLAT_SCAN=yes
+
+# run_test ID COMMAND...: run one test script, its TAP to stdout as it
+# comes, its stderr to OUT/ID.err (and to the console once it ended); then
+# the two results of the harness: its exit status and stderr, and the
+# kernel log it caused.
+run_test() {
+	local id=$1 mark rc errf outf errors t0
+	shift
+	t0=$(date +%s)
+	errf=$OUT/${id//\//-}.err
+	outf=$OUT/${id//\//-}.out
+	echo "=== run: $id"
+	progress "$id"
+	mark=$(dmesg | wc -l)
+	"$@" 2> "$errf" | tee "$outf"
+	rc=${PIPESTATUS[0]}
+	# Its stderr, as diagnostics: nothing there counts as a result.
+	sed 's/^/# stderr: /' "$errf"
+	# Progress lines are the only stderr a test may write.
+	errors=$(grep -v '^\[guest\] ' "$errf")
+	if [ "$rc" != 0 ]; then
+		tap_not_ok "$id: ran to the end (exit 0, nothing on stderr)" \
+			"exited with status $rc; its last lines:" "$(tail -n 8 "$outf")" "$(tail -n 8 "$errf")"
+	elif [ -n "$errors" ]; then
+		tap_not_ok "$id: ran to the end (exit 0, nothing on stderr)" "it wrote to stderr:" \
+			"$(head -n 15 <<< "$errors")"
+	else
+		tap_ok "$id: ran to the end (exit 0, nothing on stderr)"
+	fi
+	echo "# $id: $(( $(date +%s) - t0 )) s"
+	[ "$SPLAT_SCAN" = yes ] || return 0
+	scan 1 --since "$mark" "${SPLAT_OPTS[@]}" "$id: no kernel splat while it ran"
+}
+
+# scan N OPTION... NAME: splat-scan.sh, which must exit 0 and give N
+# results; if not, one "not ok" says so (a broken detector fails).
+scan() {
+	local n=$1 out rc name=${*: -1}
+	shift
+	out=$(bash "$DIR/splat-scan.sh" "$@" 2>&1)
+	rc=$?
+	if [ "$rc" = 0 ] && [ "$(grep -cE '^(not )?ok - ' <<< "$out")" = "$n" ]; then
+		printf '%s\n' "$out"
+	else
+		tap_not_ok "$name" "the splat detector exited with status $rc, or gave no verdict:" "$out"
+		for ((n--; n > 0; n--)); do tap_not_ok "$name (further result)" "see above"; done
+	fi
+}
+
+# The sysfs dump, this run's reference, and the check that it is complete.
+dump_and_check() {
+	bash "$DIR/dump.sh" > "$OUT/sysfs-dump.txt" || { echo "dump.sh exited with status $?" >&2; return 1; }
+	bash "$DIR/dump-check.sh" "$OUT/sysfs-dump.txt" "$1"
+}
+
+memmap_on_memory_forced() {
+	expect "altmap: memory_hotplug.memmap_on_memory is force" \
+		"$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)" force
+}
 
 progress "kernel $(uname -r), $(nproc) CPUs, MemTotal $(mem_total_kb) kB, plan $PLAN"
 ensure_debugfs
 {
 	case "$PLAN" in
 	suite)
-		bash "$DIR/layout.sh"
-		bash "$DIR/abi.sh" "$KSRC"
-		bash "$DIR/dump.sh" > "$OUT/sysfs-dump.txt"
-		bash "$DIR/dump-check.sh" "$OUT/sysfs-dump.txt"
-		bash "$DIR/kselftest.sh" "$KSFT"
-		bash "$DIR/probe.sh"
-		bash "$DIR/dimm.sh"
-		bash "$DIR/virtio-mem.sh"
-		bash "$DIR/provider.sh" "$KSFT"
-		bash "$DIR/rust-abstractions.sh" "$RUST_MODULES"
-		bash "$DIR/abi.sh" "$KSRC" | sed 's/ - abi: / - abi (after the hot-add tests): /'
-		bash "$DIR/kunit.sh" "$KSRC"
+		run_test suite/layout bash "$DIR/layout.sh"
+		run_test suite/abi bash "$DIR/abi.sh" "$KSRC" abi
+		run_test suite/dump dump_and_check dump
+		run_test suite/kselftest bash "$DIR/kselftest.sh" "$KSFT"
+		run_test suite/probe bash "$DIR/probe.sh"
+		run_test suite/dimm bash "$DIR/dimm.sh"
+		run_test suite/virtio-mem bash "$DIR/virtio-mem.sh"
+		run_test suite/provider bash "$DIR/provider.sh" "$KSFT"
+		run_test suite/rust bash "$DIR/rust-abstractions.sh" "$RUST_MODULES"
+		run_test suite/abi-again bash "$DIR/abi.sh" "$KSRC" "abi (after the hot-add tests)"
+		run_test suite/kunit bash "$DIR/kunit.sh" "$KSRC"
 		;;
 	base)
-		bash "$DIR/dump.sh" > "$OUT/sysfs-dump.txt"
-		bash "$DIR/dump-check.sh" "$OUT/sysfs-dump.txt" | sed 's/ - dump:/ - dump (pristine kernel):/'
+		run_test base/dump dump_and_check "dump (pristine kernel)"
 		;;
 	altmap)
-		expect "altmap: memory_hotplug.memmap_on_memory is force" \
-			"$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)" force
-		bash "$DIR/dimm.sh"
-		DIMM_PROVIDER=1 bash "$DIR/dimm.sh"
+		run_test altmap/param memmap_on_memory_forced
+		run_test altmap/dimm bash "$DIR/dimm.sh"
+		run_test altmap/dimm-provider env DIMM_PROVIDER=1 bash "$DIR/dimm.sh"
 		;;
 	lockdep)
 		# The report it provokes is the expected result, not a splat:
-		# scan before it, and let the test check the report.
-		bash "$DIR/splat-scan.sh" "no kernel splat before the inverted order"
-		bash "$DIR/lockdep-inversion.sh" "$RUST_MODULES"
+		# the test checks that report, the scans check everything else.
+		SPLAT_OPTS=(--allow-lockdep-report)
+		run_test lockdep/inversion bash "$DIR/lockdep-inversion.sh" "$RUST_MODULES"
+		;;
+	splat)
+		SPLAT_SCAN=no
+		run_test splat/selftest bash "$DIR/guest-splat-selftest.sh"
 		;;
 	*)
-		tap_not_ok "guest plan '$PLAN' exists"
+		echo "=== run: $PLAN/plan"
+		tap_not_ok "$PLAN/plan: guest plan '$PLAN' exists"
 		;;
 	esac
-	[ "$PLAN" = lockdep ] || bash "$DIR/splat-scan.sh"
+	# The host checks the console from here on: the power-off must
+	# follow, with no oops, panic or splat on the way.
+	echo "<3>memblock-check: $PLAN: tests done" > /dev/kmsg
+	if [ "$SPLAT_SCAN" = yes ]; then
+		echo "=== run: $PLAN/splat-scan"
+		if [ "$PLAN" = lockdep ]; then
+			scan 2 --kmemleak --whole "${SPLAT_OPTS[@]}" \
+				"$PLAN/splat-scan: no kernel splat in the whole log, no kmemleak report"
+		else
+			scan 3 --kmemleak --whole --lockdep-on \
+				"$PLAN/splat-scan: no kernel splat in the whole log, no kmemleak report"
+		fi
+	fi
 } 2>&1 | tee "$OUT/results.tap"
 dmesg > "$OUT/dmesg.txt"
 touch "$OUT/finished"
+if [ "$PLAN" = splat ]; then
+	# The self-test of the host's console check: a WARNING after the
+	# marker, which the host must see.
+	echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT
+fi
+exit 0

@@ -1,17 +1,116 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Runs inside a guest of its own: provokes a kernel WARNING with lkdtm and
-# runs the splat detector, which must report it.  OUT/selftest.tap gets the
-# detector's TAP output, OUT/selftest.rc its exit code.
-DIR=$(cd "$(dirname "$0")" && pwd)
-. "$DIR/lib.sh"
-OUT=${1:?usage: guest-splat-selftest.sh OUT}
+set -u
+# The splat detector's self-test, in a boot of its own: each kind of report
+# splat-scan.sh looks for is provoked on purpose, one after the other, and
+# the detector, run on the log since the provocation, must report it (one
+# TAP line each).  The lockdep report is the lockdep boot's
+# (lockdep-inversion.sh checks that the detector reports it).
+#
+#   WARNING          lkdtm WARNING
+#   BUG()            lkdtm BUG ("kernel BUG at", an oops that kills the writer)
+#   oops             lkdtm EXCEPTION (a NULL pointer dereference)
+#   double free      lkdtm SLAB_FREE_DOUBLE (SLUB debugging: a "BUG lkdtm-heap-double_free"
+#                    report)
+#   use-after-free   lkdtm WRITE_AFTER_FREE (SLUB poisoning: a "BUG kmalloc-1k" report,
+#                    "Object corrupt" or "Poison overwritten"; or KFENCE's, if
+#                    it sampled that allocation)
+#   KFENCE           lkdtm KFENCE_READ_AFTER_FREE ("BUG: KFENCE: use-after-free")
+#   memory leak      the kmemleak-test sample module (kmemleak: "unreferenced object")
+#   RCU stall        rcutorture stall_cpu=20 (fwd_progress=0: the two tests
+#                    exclude each other) with a 3 s stall timeout (8 s with
+#                    CONFIG_PROVE_RCU, which adds 5 s)
+#   hung task        lkdtm HUNG_TASK with a 3 s hung task timeout (last: the
+#                    task stays in D state until the power-off)
+. "$(dirname "$0")/lib.sh"
+SCAN=$(dirname "$0")/splat-scan.sh
+LKDTM=/sys/kernel/debug/provoke-crash/DIRECT
+
+# caught KIND WANT [SCAN OPTION...]: the detector, on the log since $mark,
+# says "not ok" and shows a line matching WANT.
+caught() {
+	local kind=$1 want=$2 out
+	shift 2
+	out=$(bash "$SCAN" --since "$mark" "$@" "splat in the self-test")
+	if grep -q '^not ok - ' <<< "$out" && grep -qE -- "$want" <<< "$out"; then
+		tap_ok "splat self-test: $kind is reported ($(grep -m1 -oE -- "$want.{0,50}" <<< "$out"))"
+	else
+		tap_not_ok "splat self-test: $kind is reported (a line matching '$want')" \
+			"the detector said:" "$out" "the log since the provocation:" "$(dmesg_since "$mark" | tail -n 30)"
+	fi
+}
+
+# provoke KIND WANT COMMAND...: run COMMAND, then check the detector.
+provoke() {
+	local kind=$1 want=$2
+	shift 2
+	progress "splat self-test: $kind"
+	mark=$(dmesg | wc -l)
+	"$@"
+	caught "$kind" "$want"
+}
+
+lkdtm() {
+	echo "$1" > "$LKDTM"
+}
+
+# lkdtm_in_child WHAT: the same from a child shell, for what kills the writer.
+lkdtm_in_child() {
+	bash -c "echo $1 > $LKDTM" > /dev/null 2>&1
+	true
+} 2> /dev/null
+
+# log_has TEXT: the log since $mark has TEXT.
+log_has() {
+	dmesg_since "$mark" | grep -q -- "$1"
+}
 
 ensure_debugfs
-progress "splat self-test: provoking a WARNING through lkdtm"
-modprobe lkdtm || echo "modprobe lkdtm failed" >&2
-echo WARNING > /sys/kernel/debug/provoke-crash/DIRECT
-bash "$DIR/splat-scan.sh" > "$OUT/selftest.tap" 2>&1
-echo $? > "$OUT/selftest.rc"
-dmesg > "$OUT/dmesg-selftest.txt"
-touch "$OUT/finished"
+mark=0
+out=$(bash "$SCAN" --kmemleak "nothing before")
+expect "splat self-test: the detector reports nothing before the provocations" "$out" "ok - nothing before"
+
+modprobe lkdtm
+provoke WARNING 'WARNING:.*lkdtm' lkdtm WARNING
+# The oops kills the task that wrote: a shell of its own, whose end the
+# shell that waits for it reports on stderr (not ours).
+provoke "BUG()" 'kernel BUG at drivers/misc/lkdtm' lkdtm_in_child BUG
+provoke "oops" 'BUG: kernel NULL pointer dereference' lkdtm_in_child EXCEPTION
+provoke "double free" 'BUG lkdtm-heap-double_free ' lkdtm SLAB_FREE_DOUBLE
+provoke "use-after-free (SLUB poisoning)" 'BUG kmalloc-1k .*(Object corrupt|Poison overwritten)|KFENCE: use-after-free' \
+	lkdtm WRITE_AFTER_FREE
+provoke "use-after-free (KFENCE)" 'BUG: KFENCE: use-after-free' lkdtm KFENCE_READ_AFTER_FREE
+
+progress "splat self-test: memory leak"
+mark=$(dmesg | wc -l)
+modprobe kmemleak-test
+rmmod kmemleak-test
+# kmemleak reports an object only once it is 5 s old, and a scan can miss a
+# leak while a stale copy of its address is still around: scan again, up
+# to five times, before calling it missed.
+sleep 6
+for try in 1 2 3 4 5; do
+	[ -z "$(head -c 1 /sys/kernel/debug/kmemleak)" ] || break
+	echo scan > /sys/kernel/debug/kmemleak
+done
+caught "memory leak (kmemleak scans: $try)" 'unreferenced object' --kmemleak
+
+progress "splat self-test: RCU stall"
+mark=$(dmesg | wc -l)
+echo 3 > /sys/module/rcupdate/parameters/rcu_cpu_stall_timeout
+modprobe rcutorture fwd_progress=0 stall_cpu=20 stall_cpu_holdoff=0
+wait_for 60 log_has 'rcu_torture_stall end' ||
+	echo "rcutorture: no 'rcu_torture_stall end' within 60 s" >&2
+rmmod rcutorture
+caught "RCU stall" 'rcu: INFO: .*detected stall|self-detected stall'
+
+progress "splat self-test: hung task"
+mark=$(dmesg | wc -l)
+echo 3 > /proc/sys/kernel/hung_task_timeout_secs
+# Its own descriptors: the task never ends, and must not hold our pipes.
+lkdtm HUNG_TASK < /dev/null > /dev/null 2>&1 &
+wait_for 60 log_has 'blocked for more than' ||
+	echo "hung task: no report within 60 s" >&2
+# One report is enough: no more while the task waits for the power-off.
+echo 0 > /proc/sys/kernel/hung_task_warnings
+caught "hung task" 'INFO: task .* blocked for more than'

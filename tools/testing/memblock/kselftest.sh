@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+set -u
 # Upstream tools/testing/selftests/memory-hotplug, unmodified, through the
 # kselftest runner (run_kselftest.sh from "make install" of the selftests).
 # The runner exits 0 even when a test fails, so its TAP result lines are
@@ -10,16 +11,34 @@ progress "kselftest: memory-hotplug through run_kselftest.sh"
 
 ensure_debugfs
 cd "$KSFT" || { tap_not_ok "kselftest: installed" "$KSFT missing"; exit 0; }
-# The runner writes the tests' output to /dev/stdout, which must be a file
-# to be captured.
+# The runner writes a test's output to /dev/stdout, which virtme-ng's guest
+# links to the console, not to our stdout: -p writes it to
+# /tmp/mem-on-off-test.sh instead, where we read it.
 log=$(mktemp /tmp/kselftest.XXXXXX)
+testlog=/tmp/mem-on-off-test.sh
+rm -f "$testlog"
+# The test's second part needs memory-notifier-error-inject and skips
+# itself (exit 0, a pass for the runner) when it cannot load it: watch for
+# the module while the test runs, to know that part ran.
+loaded=$(mktemp /tmp/kselftest-inject.XXXXXX)
+(
+	while :; do
+		grep -q '^memory_notifier_error_inject ' /proc/modules && { echo yes > "$loaded"; exit; }
+		sleep 0.1
+	done
+) > /dev/null 2>&1 &
+watcher=$!
+# Never leave it running after us.
+trap 'kill "$watcher" 2>/dev/null' EXIT
 # The runner's default timeout, 45 s, is for real hardware: under QEMU's TCG
 # the test took about 23 s on the built-in driver with 16 blocks, and once
 # timed out at 45 s with the provider serving 19 blocks (2026-11-25).  Give
 # it 300 s; a hang still ends the run.
-./run_kselftest.sh -o 300 -c memory-hotplug > "$log" 2>&1
-out=$(cat "$log")
-rm -f "$log"
+./run_kselftest.sh -p -o 300 -c memory-hotplug > "$log" 2>&1
+kill "$watcher" 2>/dev/null
+wait "$watcher" 2>/dev/null
+out=$(cat "$log" "$testlog")
+rm -f "$log" "$testlog"
 results=$(printf '%s\n' "$out" | grep -E '^(not )?ok [0-9]+ selftests: ')
 if [ -z "$results" ]; then
 	tap_not_ok "kselftest: memory-hotplug produced results" "$out"
@@ -36,3 +55,19 @@ while IFS= read -r r; do
 	*) tap_not_ok "kselftest: $name" "$out" ;;
 	esac
 done <<< "$results"
+
+# Its notifier error-injection part ran: the module was loaded, the part
+# began and did not skip itself, and the injected -ENOMEM (the test's
+# default error) reached a write to a block's state.
+name="kselftest: the notifier error-injection part ran (memory-notifier-error-inject loaded, -ENOMEM injected)"
+why=()
+[ "$(cat "$loaded")" = yes ] || why+=("memory_notifier_error_inject was never loaded")
+grep -q 'Test with memory notifier error injection' <<< "$out" || why+=("the part did not begin")
+grep -q 'skip extra tests' <<< "$out" && why+=("the test skipped it: $(grep 'skip extra tests' <<< "$out")")
+grep -q 'write error: Cannot allocate memory' <<< "$out" || why+=("no write failed with the injected ENOMEM")
+rm -f "$loaded"
+if [ ${#why[@]} = 0 ]; then
+	tap_ok "$name"
+else
+	tap_not_ok "$name" "${why[@]}"
+fi

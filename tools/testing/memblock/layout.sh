@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+set -u
 # The guest's memory layout leaves RAM above 4 GiB that the kernel did not
 # take (QEMU gives 3 GiB, q35 maps 1 GiB of it at 0x100000000; mem=4G keeps
 # the kernel below 4 GiB), so blocks there can be probed and onlined.

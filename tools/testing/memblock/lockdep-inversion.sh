@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+set -u
 # Negative control for lockdep, in a boot of its own (lockdep turns itself
 # off after a report): memblock_lock_inversion.ko registers a provider, so
 # the block device mutexes get their lock class, takes memory0's locks in
@@ -54,3 +55,13 @@ expect "lockdep: the chain is the block mutex and the hotplug locks, nothing els
 	"&memory_block_provider_lock_key cpu_hotplug_lock mem_hotplug_lock "
 expect "lockdep: lockdep turned itself off after the report (debug_locks)" "$(debug_locks)" 0
 expect "lockdep: the module went on after the report" "$(grep -c "$MOD: inverted order done" <<< "$log")" 1
+
+# The splat detector's self-test for lockdep: not told to expect this
+# report, the detector reports it.
+out=$(bash "$(dirname "$0")/splat-scan.sh" --since "$mark" "lockdep report")
+name="lockdep: the splat detector reports the inversion when not told to expect it"
+if grep -q '^not ok - ' <<< "$out" && grep -q 'possible circular locking dependency' <<< "$out"; then
+	tap_ok "$name"
+else
+	tap_not_ok "$name" "the detector said:" "$out"
+fi

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+set -u
 # Probe smoke test: hot-add one block through the root "probe" file, online
 # it, offline it; bad addresses get the errno drivers/base/memory.c gives
 # (probe_store(): misaligned -> EINVAL; kstrtoull() failure -> EINVAL;

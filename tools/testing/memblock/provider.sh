@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+set -u
 # The memory block provider interface (patches/), through its test module:
 # loading test_memory_block_provider hands every block to it, unloading
 # gives them back.  The module checks each block's state both ways (its
@@ -16,7 +17,7 @@ progress "provider: hand the blocks to $MOD and back"
 # expect_same_dump NAME BEFORE: the current dump equals BEFORE.
 expect_same_dump() {
 	local now
-	now=$(bash "$DIR/dump.sh")
+	now=$(bash "$DIR/dump.sh") || echo "dump.sh exited with status $?" >&2
 	if [ "$now" = "$2" ]; then
 		tap_ok "$1 ($(echo "$now" | wc -l) lines)"
 	else
@@ -27,8 +28,8 @@ expect_same_dump() {
 bs=$(block_size)
 # virtio-mem memory plugged before the take-over: its blocks (in a memory
 # group) are handed over too, and unplugged while the provider serves.
-bash "$DIR/virtio-mem.sh" plug "provider: virtio-mem"
-before=$(bash "$DIR/dump.sh")
+bash "$DIR/virtio-mem.sh" plug "provider: virtio-mem" || echo "virtio-mem.sh plug exited with status $?" >&2
+before=$(bash "$DIR/dump.sh") || echo "dump.sh exited with status $?" >&2
 mark=$(dmesg | wc -l)
 expect "provider: modprobe $MOD" "$(modprobe $MOD 2>&1; echo "rc=$?")" "rc=0"
 provider_report provider "took over"
@@ -45,7 +46,7 @@ expect "provider: memory$n has a node link" "$(ls -d $MEM/memory$n/node* 2>/dev/
 expect "provider: offline memory$n" "$(sysfs_write $MEM/memory$n/state offline)" OK
 expect "provider: probe $addr again -> EEXIST" "$(sysfs_write $MEM/probe "$addr")" EEXIST
 
-bash "$DIR/virtio-mem.sh" unplug "provider: virtio-mem"
+bash "$DIR/virtio-mem.sh" unplug "provider: virtio-mem" || echo "virtio-mem.sh unplug exited with status $?" >&2
 
 # memory32 was probed (and left offline) by probe.sh.
 b=$MEM/memory$((0x100000000 / bs))
@@ -70,8 +71,10 @@ fi
 # memory$n online in ZONE_NORMAL: the checks after the give-back use a
 # block of their own).
 bash "$DIR/kselftest.sh" "$KSFT" | sed 's/^\(\(not \)\{0,1\}ok\) - kselftest:/\1 - provider: kselftest:/'
+rc=${PIPESTATUS[0]}
+[ "$rc" = 0 ] || echo "kselftest.sh exited with status $rc" >&2
 
-during=$(bash "$DIR/dump.sh")
+during=$(bash "$DIR/dump.sh") || echo "dump.sh exited with status $?" >&2
 mark=$(dmesg | wc -l)
 expect "provider: rmmod $MOD" "$(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0"
 provider_report provider "gave back"

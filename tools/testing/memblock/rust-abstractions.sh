@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+set -u
 # The Rust abstractions (kernel::memory, kernel::sysfs) at work, through
 # memblock_rust_test.ko (tools/testing/memblock/rust, built by
 # host/rust-check.sh): while loaded it serves every block with two files of

@@ -1,5 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
+set -u
 # virtio-mem: the host raises the device's requested-size over QMP, the
 # guest's virtio-mem driver adds blocks (add_memory_driver_managed(), in a
 # memory group) that are onlined (auto_online_blocks=online_movable); then

@@ -35,7 +35,8 @@ impl AttributeOps for PhysIndex {
     type Target = MemoryBlock;
 
     fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
-        Ok(writeln!(buf, "{:08x}", block.start_section_nr())?)
+        // C's phys_index: memory_block_id(start_section_nr), the block's id.
+        Ok(writeln!(buf, "{:08x}", block.id())?)
     }
 }
 

@@ -20,7 +20,7 @@ impl AttributeOps for PhysIndex {
     type Target = MemoryBlock;
 
     fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
-        Ok(writeln!(buf, "{:08x}", block.start_section_nr())?)
+        Ok(writeln!(buf, "{:08x}", block.id())?)
     }
 }
 
