@@ -8,8 +8,6 @@ set -u
 # (lockdep-inversion.sh checks that the detector reports it).
 #
 #   WARNING          lkdtm WARNING
-#   BUG()            lkdtm BUG ("kernel BUG at", an oops that kills the writer)
-#   oops             lkdtm EXCEPTION (a NULL pointer dereference)
 #   double free      lkdtm SLAB_FREE_DOUBLE (SLUB debugging: a "BUG lkdtm-heap-double_free"
 #                    report)
 #   use-after-free   lkdtm WRITE_AFTER_FREE (SLUB poisoning: a "BUG kmalloc-1k" report,
@@ -20,8 +18,12 @@ set -u
 #   RCU stall        rcutorture stall_cpu=20 (fwd_progress=0: the two tests
 #                    exclude each other) with a 3 s stall timeout (8 s with
 #                    CONFIG_PROVE_RCU, which adds 5 s)
-#   hung task        lkdtm HUNG_TASK with a 3 s hung task timeout (last: the
-#                    task stays in D state until the power-off)
+#   hung task        lkdtm HUNG_TASK with a 3 s hung task timeout (the task
+#                    stays in D state until the power-off)
+#   BUG()            lkdtm BUG ("kernel BUG at", an oops that kills the writer)
+#   oops             lkdtm EXCEPTION (a NULL pointer dereference)
+# The oopses come last: after one (TAINT_DIE) the hung task detector is
+# silent.
 . "$(dirname "$0")/lib.sh"
 SCAN=$(dirname "$0")/splat-scan.sh
 LKDTM=/sys/kernel/debug/provoke-crash/DIRECT
@@ -72,10 +74,6 @@ expect "splat self-test: the detector reports nothing before the provocations" "
 
 modprobe lkdtm
 provoke WARNING 'WARNING:.*lkdtm' lkdtm WARNING
-# The oops kills the task that wrote: a shell of its own, whose end the
-# shell that waits for it reports on stderr (not ours).
-provoke "BUG()" 'kernel BUG at drivers/misc/lkdtm' lkdtm_in_child BUG
-provoke "oops" 'BUG: kernel NULL pointer dereference' lkdtm_in_child EXCEPTION
 provoke "double free" 'BUG lkdtm-heap-double_free ' lkdtm SLAB_FREE_DOUBLE
 provoke "use-after-free (SLUB poisoning)" 'BUG kmalloc-1k .*(Object corrupt|Poison overwritten)|KFENCE: use-after-free' \
 	lkdtm WRITE_AFTER_FREE
@@ -114,3 +112,8 @@ wait_for 60 log_has 'blocked for more than' ||
 # One report is enough: no more while the task waits for the power-off.
 echo 0 > /proc/sys/kernel/hung_task_warnings
 caught "hung task" 'INFO: task .* blocked for more than'
+
+# The oops kills the task that wrote: a shell of its own, whose end the
+# shell that waits for it reports on stderr (not ours).
+provoke "BUG()" 'kernel BUG at drivers/misc/lkdtm' lkdtm_in_child BUG
+provoke "oops" 'BUG: kernel NULL pointer dereference' lkdtm_in_child EXCEPTION

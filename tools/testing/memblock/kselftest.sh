@@ -21,10 +21,17 @@ rm -f "$testlog"
 # itself (exit 0, a pass for the runner) when it cannot load it: watch for
 # the module while the test runs, to know that part ran.
 loaded=$(mktemp /tmp/kselftest-inject.XXXXXX)
+# Bash builtins only (read, and read -t on a FIFO that never has data as
+# the 0.1 s sleep): a process every 0.1 s would slow the test under TCG.
+tick=$(mktemp -u /tmp/kselftest-tick.XXXXXX)
+mkfifo "$tick"
 (
+	exec 3<> "$tick"
 	while :; do
-		grep -q '^memory_notifier_error_inject ' /proc/modules && { echo yes > "$loaded"; exit; }
-		sleep 0.1
+		while read -r m _; do
+			[ "$m" != memory_notifier_error_inject ] || { echo yes > "$loaded"; exit; }
+		done < /proc/modules
+		read -t 0.1 -u 3 _
 	done
 ) > /dev/null 2>&1 &
 watcher=$!
@@ -34,6 +41,7 @@ trap 'kill "$watcher" 2>/dev/null' EXIT
 # the test took about 23 s on the built-in driver with 16 blocks, and once
 # timed out at 45 s with the provider serving 19 blocks (2026-11-25).  Give
 # it 300 s; a hang still ends the run.
+mark=$(dmesg | wc -l)
 ./run_kselftest.sh -p -o 300 -c memory-hotplug > "$log" 2>&1
 kill "$watcher" 2>/dev/null
 wait "$watcher" 2>/dev/null
@@ -57,17 +65,19 @@ while IFS= read -r r; do
 done <<< "$results"
 
 # Its notifier error-injection part ran: the module was loaded, the part
-# began and did not skip itself, and the injected -ENOMEM (the test's
-# default error) reached a write to a block's state.
-name="kselftest: the notifier error-injection part ran (memory-notifier-error-inject loaded, -ENOMEM injected)"
+# began and did not skip itself.  Whether it then injects an error depends
+# on chance (it picks 2% of the blocks at random; often none): the number
+# of "Injecting error" lines is shown, not required.
+name="kselftest: the notifier error-injection part ran (memory-notifier-error-inject loaded)"
 why=()
 [ "$(cat "$loaded")" = yes ] || why+=("memory_notifier_error_inject was never loaded")
 grep -q 'Test with memory notifier error injection' <<< "$out" || why+=("the part did not begin")
-grep -q 'skip extra tests' <<< "$out" && why+=("the test skipped it: $(grep 'skip extra tests' <<< "$out")")
-grep -q 'write error: Cannot allocate memory' <<< "$out" || why+=("no write failed with the injected ENOMEM")
-rm -f "$loaded"
+if grep -q 'skip extra tests' <<< "$out"; then
+	why+=("the test skipped it: $(grep 'skip extra tests' <<< "$out")")
+fi
+rm -f "$loaded" "$tick"
 if [ ${#why[@]} = 0 ]; then
-	tap_ok "$name"
+	tap_ok "$name ($(dmesg_since "$mark" | grep -c 'Injecting error') errors injected)"
 else
 	tap_not_ok "$name" "${why[@]}"
 fi
