@@ -68,7 +68,7 @@ done <<< "$results"
 # began and did not skip itself.  Whether it then injects an error depends
 # on chance (it picks 2% of the blocks at random; often none): the number
 # of "Injecting error" lines is shown, not required.
-name="kselftest: the notifier error-injection part ran (memory-notifier-error-inject loaded)"
+name="kselftest: the notifier error-injection part ran, memory-notifier-error-inject loaded"
 why=()
 [ "$(cat "$loaded")" = yes ] || why+=("memory_notifier_error_inject was never loaded")
 grep -q 'Test with memory notifier error injection' <<< "$out" || why+=("the part did not begin")
@@ -77,7 +77,7 @@ if grep -q 'skip extra tests' <<< "$out"; then
 fi
 rm -f "$loaded" "$tick"
 if [ ${#why[@]} = 0 ]; then
-	tap_ok "$name ($(dmesg_since "$mark" | grep -c 'Injecting error') errors injected)"
+	tap_ok "$name ($(dmesg_since "$mark" | grep -c 'Injecting error') error(s) injected)"
 else
 	tap_not_ok "$name" "${why[@]}"
 fi
