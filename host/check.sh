@@ -68,8 +68,9 @@ run_host() {
 # console shows the power-off and no oops, panic or splat.  The splat plan
 # provokes a WARNING there on purpose: this check must see it.
 boot_verdict() {
-	local plan=$1 rc=$2 secs=$3 console=$OUT/console-$plan.log name tail splats why=()
-	local marker="memblock-check: $plan: tests done" pattern
+	local plan=$1 rc=$2 secs=$3 console name tail splats marker pattern why=()
+	console=$OUT/console-$plan.log
+	marker="memblock-check: $plan: tests done"
 	pattern=$(grep -v '^#' "$MB/splat-patterns" | paste -sd '|')
 	name="boot ($plan): the guest ran its plan and powered off cleanly"
 	[ "$plan" != splat ] || name="boot ($plan): the guest ran its plan and powered off, and the console check caught the WARNING provoked after the tests"
@@ -78,7 +79,9 @@ boot_verdict() {
 	if ! grep -qF "$marker" "$console"; then
 		why+=("no '$marker' on the console")
 	else
-		tail=$(sed -n "/$marker/,\$p" "$console" | tail -n +2)
+		# The kernel's lines only ("[  12.345678] ..."): the guest's
+		# TAP output on the same console quotes splats it found.
+		tail=$(sed -n "/$marker/,\$p" "$console" | tail -n +2 | grep -E '^\[ *[0-9]+\.[0-9]+\] ')
 		grep -q 'reboot: Power down' <<< "$tail" || why+=("no 'reboot: Power down' after it")
 		splats=$(grep -m1 -A12 -E "$pattern" <<< "$tail")
 		if [ "$plan" = splat ]; then
