@@ -31,15 +31,9 @@ LKDTM=/sys/kernel/debug/provoke-crash/DIRECT
 # caught KIND WANT [SCAN OPTION...]: the detector, on the log since $mark,
 # says "not ok" and shows a line matching WANT.
 caught() {
-	local kind=$1 want=$2 out
-	shift 2
-	out=$(bash "$SCAN" --since "$mark" "$@" "splat in the self-test")
-	if grep -q '^not ok - ' <<< "$out" && grep -qE -- "$want" <<< "$out"; then
-		tap_ok "splat self-test: $kind is reported ($(grep -m1 -oE -- "$want.{0,50}" <<< "$out"))"
-	else
-		tap_not_ok "splat self-test: $kind is reported (a line matching '$want')" \
-			"the detector said:" "$out" "the log since the provocation:" "$(dmesg_since "$mark" | tail -n 30)"
-	fi
+	local kind=$1
+	shift
+	detector_reports "splat self-test: $kind is reported" "$@"
 }
 
 # provoke KIND WANT COMMAND...: run COMMAND, then check the detector.

@@ -35,8 +35,8 @@ mkfifo "$tick"
 	done
 ) > /dev/null 2>&1 &
 watcher=$!
-# Never leave it running after us.
-trap 'kill "$watcher" 2>/dev/null' EXIT
+# Never leave it (or its files) behind.
+trap 'kill "$watcher" 2>/dev/null; rm -f "$loaded" "$tick"' EXIT
 # The runner's default timeout, 45 s, is for real hardware: under QEMU's TCG
 # the test took about 23 s on the built-in driver with 16 blocks, and once
 # timed out at 45 s with the provider serving 19 blocks (2026-11-25).  Give
@@ -75,7 +75,6 @@ grep -q 'Test with memory notifier error injection' <<< "$out" || why+=("the par
 if grep -q 'skip extra tests' <<< "$out"; then
 	why+=("the test skipped it: $(grep 'skip extra tests' <<< "$out")")
 fi
-rm -f "$loaded" "$tick"
 if [ ${#why[@]} = 0 ]; then
 	tap_ok "$name ($(dmesg_since "$mark" | grep -c 'Injecting error') error(s) injected)"
 else

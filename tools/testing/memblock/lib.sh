@@ -109,6 +109,22 @@ dmesg_since() {
 	dmesg | tail -n +$(($1 + 1))
 }
 
+# detector_reports NAME WANT [SPLAT-SCAN OPTION...]: the splat detector,
+# run on the kernel log after its first $mark lines, says "not ok" and
+# shows a line matching the regular expression WANT (the detector's own
+# tests: the splat self-test, the lockdep negative control).
+detector_reports() {
+	local name=$1 want=$2 out
+	shift 2
+	out=$(bash "$(dirname "${BASH_SOURCE[0]}")/splat-scan.sh" --since "$mark" "$@" "a splat")
+	if grep -q '^not ok - ' <<< "$out" && grep -qE -- "$want" <<< "$out"; then
+		tap_ok "$name ($(grep -m1 -oE -- "$want.{0,50}" <<< "$out"))"
+	else
+		tap_not_ok "$name (a line matching '$want')" "the detector said:" "$out" \
+			"the log since then:" "$(dmesg_since "$mark" | tail -n 30)"
+	fi
+}
+
 # provider_report TITLE WHAT: one TAP line from the report line
 # "test_memory_block_provider: WHAT ... PASS|FAIL" logged after dmesg line
 # $mark (the module checks every block's state when it takes them over and

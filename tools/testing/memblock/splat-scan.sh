@@ -2,11 +2,12 @@
 # SPDX-License-Identifier: GPL-2.0
 # Kernel splat detector.  Looks through the kernel log for lockdep reports,
 # WARNINGs, BUGs (SLUB and KFENCE reports among them), oopses, hung tasks,
-# RCU stalls, UBSAN/KASAN reports and kmemleak reports.  Prints one TAP line
-# (two with --whole); on a splat, the first lines of each report as
-# diagnostics.  Exits 0 when it ran (the verdict is the TAP line).
+# RCU stalls and kmemleak reports (splat-patterns).  Prints one TAP line,
+# one more for each of --whole and --lockdep-on; on a splat, the first
+# lines of each report as diagnostics.  Exits 0 when it ran (the verdict is
+# the TAP line), 2 when it could not.
 #
-# usage: splat-scan.sh [--since MARK] [--kmemleak] [--whole]
+# usage: splat-scan.sh [--since MARK] [--kmemleak] [--whole] [--lockdep-on]
 #                      [--allow-lockdep-report] NAME
 #   --since MARK   only the log after its first MARK lines (guest-check.sh
 #                  takes MARK with "dmesg | wc -l" before each test script)
