@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
-# The baseline kernel: the pristine source, without our patch series, with
-# the same config fragment less the symbols the series adds.  make check
-# boots it once to take the sysfs dump the patched kernel must match.
-#
-# It lives in build/linux-base, a git worktree of build/linux at tag
-# "pristine", and shares ccache with the main build.
+# The baseline kernels, each booted once by make check for its sysfs dump:
+#  - build/linux-base: the pristine source, without our patch series, with
+#    the same config fragment less the symbols the series adds; the patched
+#    kernel's dump must match it;
+#  - build/linux-nop: the patched source (series and overlay, as
+#    build/linux has them) with CONFIG_MEMORY_BLOCK_PROVIDER off (and what
+#    selects it): it must build, and its dump must match the pristine one.
+# Both are git worktrees of build/linux at tag "pristine" and share ccache
+# with the main build: the headers do not depend on the provider option, so
+# the second one recompiles little.
 set -euo pipefail
 STEP=base
 . "$(dirname "$0")/env.sh"
@@ -28,3 +32,51 @@ else
 	rm -f "$frag.new"
 fi
 TREE=$BASE BUILD_LOG=$BUILD/build-base.log STEP=base-build bash "$TOP/host/build.sh"
+
+# The patched tree without the provider: build/linux's patched and overlay
+# files (build/applied.list), copied when they differ, and the files it
+# changed before and no longer does put back to pristine.
+NOP=$BUILD/linux-nop
+if [ "$(git -C "$NOP" rev-parse HEAD 2>/dev/null)" != "$want" ]; then
+	say "creating $NOP (git worktree of the pristine source, patched from $MAIN)"
+	rm -rf "$NOP" "$BUILD/applied-nop.list"
+	git -C "$MAIN" worktree prune
+	git -C "$MAIN" worktree add -q --detach "$NOP" pristine
+fi
+written=0
+while IFS= read -r path; do
+	[ -n "$path" ] || continue
+	if [ -e "$MAIN/$path" ]; then
+		if ! cmp -s "$MAIN/$path" "$NOP/$path"; then
+			mkdir -p "$(dirname "$NOP/$path")"
+			cp -p "$MAIN/$path" "$NOP/$path"
+			written=$((written + 1))
+		fi
+	elif [ -e "$NOP/$path" ]; then
+		rm -f "$NOP/$path"
+		written=$((written + 1))
+	fi
+done < "$BUILD/applied.list"
+while IFS= read -r path; do
+	[ -n "$path" ] || continue
+	grep -qxF -- "$path" "$BUILD/applied.list" && continue
+	if git -C "$NOP" cat-file -e "pristine:$path" 2>/dev/null; then
+		git -C "$NOP" cat-file blob "pristine:$path" > "$NOP/$path"
+	else
+		rm -f "$NOP/$path"
+	fi
+	written=$((written + 1))
+done < <(cat "$BUILD/applied-nop.list" 2>/dev/null)
+cp "$BUILD/applied.list" "$BUILD/applied-nop.list"
+say "$NOP: $written file(s) written"
+
+frag=$BUILD/nop.config
+grep -vE '^CONFIG_(TEST_)?MEMORY_BLOCK_PROVIDER=' "$TOP/configs/guest.config" > "$frag.new"
+echo '# CONFIG_MEMORY_BLOCK_PROVIDER is not set' >> "$frag.new"
+if ! cmp -s "$frag.new" "$frag" || [ ! -f "$NOP/.config" ]; then
+	mv "$frag.new" "$frag"
+	TREE=$NOP FRAG=$frag STEP=nop-config bash "$TOP/host/config.sh"
+else
+	rm -f "$frag.new"
+fi
+TREE=$NOP BUILD_LOG=$BUILD/build-nop.log STEP=nop-build bash "$TOP/host/build.sh"

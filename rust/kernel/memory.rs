@@ -18,17 +18,17 @@
 //! ("mm, hotplug: fix concurrent memory hot-add deadlock")). Here the wrong order does not
 //! compile: a [`block::BlockGuard`] cannot be had without a [`hotplug::MemHotplugGuard`], cannot
 //! outlive it, and the operations that change a block need the [`block::BlockGuard`]. Operations
-//! that take the memory hotplug lock themselves, such as [`hotplug::add_memory`], need the device
+//! that take the memory hotplug lock themselves, such as [`hotplug::probe`], need the device
 //! hotplug guard mutably, so they cannot be called while a memory hotplug guard exists.
 //!
-//! While a [`block::Registration`] is alive the blocks are allocated by it, every online and
-//! offline of any origin takes the three locks in this order, and the block device locks are in a
-//! lock class of their own, so lockdep checks the order too.
+//! With `CONFIG_MEMORY_BLOCK_PROVIDER`, every online and offline of any origin takes the three
+//! locks in this order, and lockdep checks it; while a [`block::Registration`] is alive, its
+//! [`block::Operations`] do the onlining and offlining and its files serve the blocks' files.
 //!
 //! C headers: [`include/linux/memory.h`](srctree/include/linux/memory.h),
 //! [`include/linux/memory_hotplug.h`](srctree/include/linux/memory_hotplug.h)
 
-use crate::{bindings, device::Device, types::ARef};
+use crate::bindings;
 
 pub mod block;
 pub mod hotplug;
@@ -45,48 +45,4 @@ pub mod hotplug;
 pub fn block_size_bytes() -> u64 {
     // SAFETY: The function has no preconditions.
     unsafe { bindings::memory_block_size_bytes() as u64 }
-}
-
-/// Returns the root device of the memory subsystem, `/sys/devices/system/memory`, to add files
-/// to with [`crate::sysfs::GroupRegistration`]; `None` if no memory block exists.
-///
-/// The device hotplug guard keeps the blocks from going away while the root is looked up.
-///
-/// # Examples
-///
-/// ```
-/// use kernel::memory::{hotplug::DeviceHotplugGuard, root_device};
-///
-/// let root = root_device(&DeviceHotplugGuard::lock()).ok_or(ENODEV)?;
-/// # let _ = root;
-/// # Ok::<(), Error>(())
-/// ```
-pub fn root_device(_device_hotplug: &hotplug::DeviceHotplugGuard) -> Option<ARef<Device>> {
-    /// Stores the root device of the memory subsystem, from `mem`, at `arg`; stops the walk.
-    ///
-    /// # Safety
-    ///
-    /// `mem` must be a live memory block and `arg` a valid `*mut *mut bindings::device`.
-    unsafe extern "C" fn first_root(
-        mem: *mut bindings::memory_block,
-        arg: *mut core::ffi::c_void,
-    ) -> i32 {
-        // SAFETY: `for_each_memory_block` passes a live block, whose `bus` is the memory subsystem.
-        let root = unsafe { bindings::bus_get_dev_root((*mem).dev.bus) };
-        // SAFETY: `arg` is the `root` pointer of `root_device`.
-        unsafe { *arg.cast::<*mut bindings::device>() = root };
-        // Stop at the first block.
-        1
-    }
-
-    let mut root: *mut bindings::device = core::ptr::null_mut();
-    // SAFETY: The callback matches the arguments; the device hotplug lock keeps the blocks alive.
-    unsafe {
-        bindings::for_each_memory_block(core::ptr::addr_of_mut!(root).cast(), Some(first_root))
-    };
-    if root.is_null() {
-        return None;
-    }
-    // SAFETY: `bus_get_dev_root()` returned the root with a reference that we hand to the `ARef`.
-    Some(unsafe { ARef::from_raw(core::ptr::NonNull::new_unchecked(root.cast::<Device>())) })
 }

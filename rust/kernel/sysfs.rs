@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! sysfs attributes of devices, attribute groups and uevents.
+//! sysfs attributes of devices and attribute groups.
 //!
 //! An attribute file is a type that implements [`AttributeOps`]: its `show` writes the file's
 //! contents into a bounded [`ShowBuffer`], its `store` receives the bytes written and returns how
@@ -18,13 +18,7 @@
 //! [`include/linux/device.h`](srctree/include/linux/device.h),
 //! [`include/linux/kobject.h`](srctree/include/linux/kobject.h)
 
-use crate::{
-    bindings,
-    device::Device,
-    error::{to_result, Result},
-    str::CStr,
-    types::{ARef, Opaque},
-};
+use crate::{bindings, device::Device, error::Result, str::CStr, types::Opaque};
 use core::{fmt, marker::PhantomData, ptr};
 
 /// A value that embeds a C `struct device`, so that attribute callbacks can reach it.
@@ -81,8 +75,9 @@ unsafe impl DeviceContainer for Device {
 
 /// The buffer an attribute's `show` writes the file's contents into.
 ///
-/// It is the page the C side passes (`PAGE_SIZE` bytes); writing past its end is an error, as
-/// formatting into it with [`core::write!`] returns.
+/// It is the page the C side passes, less its last byte: a `show` may return at most
+/// `PAGE_SIZE - 1` bytes, as `sysfs_emit()` allows (sysfs reports `PAGE_SIZE` as a bad count).
+/// Writing past its end is an error, as formatting into it with [`core::write!`] returns.
 ///
 /// # Examples
 ///
@@ -341,8 +336,10 @@ unsafe extern "C" fn show_callback<O: AttributeOps>(
     // SAFETY: The driver core calls `show` with the device whose file is read, kept alive by the
     // open file, and the attribute is one of `O` (only `Attribute<O>` installs this callback).
     let target = unsafe { O::Target::from_device(dev) };
-    // SAFETY: sysfs passes a buffer of `PAGE_SIZE` bytes that only this call uses.
-    let page = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), crate::page::PAGE_SIZE) };
+    // SAFETY: sysfs passes a buffer of `PAGE_SIZE` bytes that only this call uses; a `show` may
+    // fill all but the last.
+    let page =
+        unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), crate::page::PAGE_SIZE - 1) };
     let mut out = ShowBuffer::new(page);
     match O::show(target, &mut out) {
         Ok(()) => out.len() as isize,
@@ -630,120 +627,4 @@ macro_rules! attribute_groups {
                 ])
             };
     };
-}
-
-/// An attribute group added to a device that exists already, such as a subsystem's root device
-/// (`/sys/devices/system/NAME`); the files go away when this is dropped.
-///
-/// The files appear at once: a group that a device should have from its creation belongs in the
-/// groups its creator registers it with instead, so that udev sees the files on `ADD`.
-///
-/// # Invariants
-///
-/// `group` was added to `dev` and is removed only by [`Drop`].
-///
-/// # Examples
-///
-/// A file on the memory subsystem's root device, `/sys/devices/system/memory/rust_example`:
-///
-/// ```
-/// # #[cfg(CONFIG_MEMORY_BLOCK_PROVIDER)]
-/// # {
-/// use kernel::{attribute_group, c_str, device::Device, prelude::*};
-/// use kernel::memory::{hotplug::DeviceHotplugGuard, root_device};
-/// use kernel::sysfs::{Attribute, AttributeOps, GroupRegistration, ShowBuffer};
-///
-/// struct Example;
-///
-/// #[vtable]
-/// impl AttributeOps for Example {
-///     type Target = Device;
-///
-///     fn show(_dev: &Device, buf: &mut ShowBuffer<'_>) -> Result {
-///         use core::fmt::Write;
-///         Ok(writeln!(buf, "example")?)
-///     }
-/// }
-///
-/// static EXAMPLE: Attribute<Example> = Attribute::read_only(c_str!("rust_example"));
-/// attribute_group!(static EXAMPLES: Device = [EXAMPLE]);
-///
-/// let root = root_device(&DeviceHotplugGuard::lock()).ok_or(ENODEV)?;
-/// let files = GroupRegistration::new(&root, &EXAMPLES)?;
-/// drop(files);
-/// # }
-/// # Ok::<(), Error>(())
-/// ```
-pub struct GroupRegistration {
-    dev: ARef<Device>,
-    group: &'static AttributeGroup<Device>,
-}
-
-impl GroupRegistration {
-    /// Adds the files of `group` to `dev`.
-    ///
-    /// The group's attributes must take a [`Device`]: a device of any type is one.
-    pub fn new(dev: &Device, group: &'static AttributeGroup<Device>) -> Result<Self> {
-        // SAFETY: `dev` is a live device, so is its kobject, and `group` is `'static`. This is
-        // what the inline `device_add_group()` does.
-        to_result(unsafe {
-            bindings::sysfs_create_group(ptr::addr_of_mut!((*dev.as_raw()).kobj), group.as_raw())
-        })?;
-        // INVARIANT: The group was added.
-        Ok(Self {
-            dev: dev.into(),
-            group,
-        })
-    }
-}
-
-impl Drop for GroupRegistration {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant the group was added to the device, which `self.dev` keeps
-        // alive.
-        unsafe {
-            bindings::sysfs_remove_group(
-                ptr::addr_of_mut!((*self.dev.as_raw()).kobj),
-                self.group.as_raw(),
-            )
-        };
-    }
-}
-
-/// A uevent action (`enum kobject_action`); see [`uevent`] for an example.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[repr(u32)]
-pub enum UeventAction {
-    /// `ADD`.
-    Add = bindings::kobject_action_KOBJ_ADD,
-    /// `REMOVE`.
-    Remove = bindings::kobject_action_KOBJ_REMOVE,
-    /// `CHANGE`.
-    Change = bindings::kobject_action_KOBJ_CHANGE,
-    /// `ONLINE`.
-    Online = bindings::kobject_action_KOBJ_ONLINE,
-    /// `OFFLINE`.
-    Offline = bindings::kobject_action_KOBJ_OFFLINE,
-}
-
-/// Sends a uevent for `dev` (`kobject_uevent()`).
-///
-/// # Examples
-///
-/// ```
-/// # #[cfg(CONFIG_MEMORY_BLOCK_PROVIDER)]
-/// # {
-/// use kernel::memory::{hotplug::DeviceHotplugGuard, root_device};
-/// use kernel::sysfs::{uevent, UeventAction};
-///
-/// let root = root_device(&DeviceHotplugGuard::lock()).ok_or(ENODEV)?;
-/// uevent(&root, UeventAction::Change)?;
-/// # }
-/// # Ok::<(), Error>(())
-/// ```
-pub fn uevent(dev: &Device, action: UeventAction) -> Result {
-    // SAFETY: `dev` is live, so is the kobject inside it.
-    to_result(unsafe {
-        bindings::kobject_uevent(ptr::addr_of_mut!((*dev.as_raw()).kobj), action as u32)
-    })
 }

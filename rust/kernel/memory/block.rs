@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Memory block devices (`/sys/devices/system/memory/memoryN`), their device lock, and providers
-//! that own them.
+//! Memory block devices (`/sys/devices/system/memory/memoryN`), their device lock, and the
+//! provider that serves them.
 //!
 //! C header: [`include/linux/memory.h`](srctree/include/linux/memory.h)
 
@@ -12,11 +12,10 @@ use crate::{
     device::Device,
     error::{code::*, to_result, Result},
     str::CStr,
-    sysfs::{AttributeGroups, DeviceContainer},
+    sysfs::{AttributeGroup, DeviceContainer},
     types::{ARef, AlwaysRefCounted, Opaque},
-    ThisModule,
 };
-use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
+use core::{marker::PhantomData, ptr::NonNull};
 
 /// A memory block device: the C `struct memory_block`, the device of `memoryN`.
 ///
@@ -30,19 +29,21 @@ use core::{marker::PhantomData, mem::MaybeUninit, ptr::NonNull};
 /// # Invariants
 ///
 /// The inner `struct memory_block` was registered on the memory subsystem, and its device's
-/// reference count is not zero. A block that was removed since (memory hot-remove, or a provider
-/// taking the blocks over or giving them back, which replaces every block) stays allocated while
-/// referenced, but the operations of [`BlockGuard`] refuse it.
+/// reference count is not zero. A block that was removed since (memory hot-remove) stays
+/// allocated while referenced, but the operations of [`BlockGuard`] refuse it.
 ///
 /// # Examples
 ///
 /// ```
-/// use kernel::memory::{block::MemoryBlock, hotplug::DeviceHotplugGuard};
+/// use kernel::memory::{block::MemoryBlock, block_size_bytes, hotplug::DeviceHotplugGuard};
 ///
-/// let guard = DeviceHotplugGuard::lock();
-/// let block = MemoryBlock::find(&guard, 0).ok_or(ENODEV)?;
-/// assert_eq!(block.id(), 0);
-/// assert_eq!(block.phys_start(), 0);
+/// let guard = DeviceHotplugGuard::lock_sysfs()?;
+/// // The block of physical address 0, where there is one.
+/// if let Some(block) = MemoryBlock::find(&guard, 0) {
+///     assert_eq!(block.id(), 0);
+///     assert_eq!(block.phys_start(), 0);
+///     assert!(block.phys_start() % block_size_bytes() == 0);
+/// }
 /// # Ok::<(), Error>(())
 /// ```
 #[repr(transparent)]
@@ -108,6 +109,15 @@ impl MemoryBlock {
         unsafe { Device::as_ref(self.raw_device()) }
     }
 
+    /// Returns the block's state, read without a lock as the `state` file of the built-in driver
+    /// does: it may change at any time unless the block's device lock is held (see
+    /// [`BlockGuard::state`]).
+    pub fn state(&self) -> State {
+        // SAFETY: The block is live. The state is an aligned `u32` written under the block's
+        // device lock; a volatile read gives one value it had, as C's `READ_ONCE()` does.
+        State::from_raw(unsafe { core::ptr::addr_of!((*self.0.get()).state).read_volatile() })
+    }
+
     /// Returns the block's index, N of `memoryN` and the value of its `phys_index` file (the
     /// first section divided by the sections per block).
     pub fn id(&self) -> usize {
@@ -137,20 +147,21 @@ impl MemoryBlock {
     /// use kernel::memory::block::{MemoryBlock, State};
     /// use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
     ///
-    /// let mut device_hotplug = DeviceHotplugGuard::lock();
-    /// let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-    /// let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-    /// let locked = block.lock(&mut mem_hotplug);
-    /// // Boot memory is online.
-    /// assert_eq!(locked.state(), State::Online);
-    /// assert!(locked.is_online());
+    /// let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+    /// if let Some(block) = MemoryBlock::find(&device_hotplug, 0) {
+    ///     let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+    ///     let locked = block.lock(&mut mem_hotplug);
+    ///     // The state cannot change while the lock is held.
+    ///     assert_eq!(locked.state(), block.state());
+    ///     assert_eq!(locked.is_online(), locked.state() != State::Offline);
+    /// }
     /// # Ok::<(), Error>(())
     /// ```
     pub fn lock<'a>(&'a self, mem_hotplug: &'a mut MemHotplugGuard<'_>) -> BlockGuard<'a> {
         let _ = mem_hotplug;
-        // SAFETY: The device is live; the memory hotplug lock is held by this task, so the order
-        // is that of memory hot-add.
-        unsafe { bindings::device_lock(self.raw_device()) };
+        // SAFETY: The block is live; the memory hotplug lock is held by this task, so the order
+        // is that of memory hot-add, which lockdep checks.
+        unsafe { bindings::memory_block_lock(self.0.get()) };
         // INVARIANT: The device lock was just taken by this task.
         BlockGuard {
             block: self,
@@ -289,8 +300,8 @@ impl StateRequest {
 ///
 /// # Invariants
 ///
-/// The task that created the guard holds the device lock of `block`, and, for `'a`, the memory
-/// hotplug lock and the device hotplug lock.
+/// The task that created the guard holds the device lock of `block` (taken with
+/// `memory_block_lock()`), and, for `'a`, the memory hotplug lock and the device hotplug lock.
 ///
 /// # Examples
 ///
@@ -298,12 +309,13 @@ impl StateRequest {
 /// use kernel::memory::block::MemoryBlock;
 /// use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
 ///
-/// let mut device_hotplug = DeviceHotplugGuard::lock();
-/// let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-/// let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-/// let locked = block.lock(&mut mem_hotplug);
-/// assert_eq!(locked.block().id(), 0);
-/// assert!(locked.nid() >= 0);
+/// let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+/// if let Some(block) = MemoryBlock::find(&device_hotplug, 0) {
+///     let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+///     let locked = block.lock(&mut mem_hotplug);
+///     assert_eq!(locked.block().id(), 0);
+///     assert!(locked.nid() >= 0);
+/// }
 /// # Ok::<(), Error>(())
 /// ```
 pub struct BlockGuard<'a> {
@@ -341,56 +353,22 @@ impl BlockGuard<'_> {
     }
 
     /// Fails with `ENODEV` if the block is no longer the memory subsystem's block for its range:
-    /// it was removed, or replaced by a provider, since it was looked up.
+    /// it was removed since it was looked up.
     fn check_current(&self) -> Result {
-        // Blocks are added, removed and replaced only with the device hotplug lock held, which
-        // this task holds: the answer stays true while the guard lives.
+        // Blocks are added and removed only with the device hotplug lock held, which this task
+        // holds: the answer stays true while the guard lives.
         match MemoryBlock::find_section(self.block.start_section_nr()) {
             Some(current) if core::ptr::eq(&*current, self.block) => Ok(()),
             _ => Err(ENODEV),
         }
     }
 
-    /// Onlines the block (what `device_online()` does for it, with the locks held).
+    /// Onlines the block (what `device_online()` does for it, with the locks held): the
+    /// provider's [`Operations::online`] if a provider with one serves the blocks, the built-in
+    /// driver's otherwise.
     ///
     /// Returns `Ok(false)` if it was online already, without changing it; fails with `ENODEV` if
-    /// the block was removed (or replaced by a provider) since it was looked up.
-    ///
-    /// # Examples
-    ///
-    /// Adds memory39 of the test guest, onlines it movable, offlines it and removes it, once the
-    /// system runs:
-    ///
-    /// ```
-    /// use kernel::memory::{block::*, block_size_bytes, hotplug::*};
-    ///
-    /// let start = 0x138000000;
-    /// let mut device_hotplug = DeviceHotplugGuard::lock();
-    /// let size = block_size_bytes();
-    /// let added = add_memory(&mut device_hotplug, phys_addr_to_nid(start), start, size);
-    /// // Before the system runs (when KUnit runs the examples), `mem=` keeps hot-add below it.
-    /// if added != Err(E2BIG) {
-    ///     added?;
-    ///     let id = (start / block_size_bytes()) as usize;
-    ///     let block = MemoryBlock::find(&device_hotplug, id).ok_or(ENODEV)?;
-    ///     let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-    ///     let mut locked = block.lock(&mut mem_hotplug);
-    ///     if locked.state() == State::Offline {
-    ///         assert_eq!(locked.online(OnlineType::Movable), Ok(true));
-    ///         assert_eq!(locked.state(), State::Online);
-    ///         assert_eq!(locked.online(OnlineType::Movable), Ok(false));
-    ///     }
-    ///     assert_eq!(locked.offline(), Ok(true));
-    ///     assert_eq!(locked.state(), State::Offline);
-    ///     assert!(!locked.is_online());
-    ///     assert_eq!(locked.offline(), Ok(false));
-    ///     drop(locked);
-    ///     drop(mem_hotplug);
-    ///     remove_memory(&mut device_hotplug, start, block_size_bytes())?;
-    ///     assert!(MemoryBlock::find(&device_hotplug, id).is_none());
-    /// }
-    /// # Ok::<(), Error>(())
-    /// ```
+    /// the block was removed since it was looked up.
     pub fn online(&mut self, online_type: OnlineType) -> Result<bool> {
         self.check_current()?;
         // SAFETY: By the type invariant this task holds the device hotplug lock, the memory
@@ -401,11 +379,11 @@ impl BlockGuard<'_> {
         Ok(ret == 0)
     }
 
-    /// Offlines the block (what `device_offline()` does for it, with the locks held).
+    /// Offlines the block (what `device_offline()` does for it, with the locks held), as
+    /// [`BlockGuard::online`] onlines it.
     ///
     /// Returns `Ok(false)` if it was offline already, without changing it; fails with `ENODEV` if
-    /// the block was removed (or replaced by a provider) since it was looked up. See
-    /// [`BlockGuard::online`] and [`Registration`] for examples.
+    /// the block was removed since it was looked up.
     pub fn offline(&mut self) -> Result<bool> {
         self.check_current()?;
         // SAFETY: As in `online`.
@@ -417,39 +395,140 @@ impl BlockGuard<'_> {
 
 impl Drop for BlockGuard<'_> {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant this task holds the device lock.
-        unsafe { bindings::device_unlock(self.block.raw_device()) };
+        // SAFETY: By the type invariant this task holds the lock, taken with `memory_block_lock()`.
+        unsafe { bindings::memory_block_unlock(self.raw()) };
     }
 }
 
-/// A memory block provider: while it is alive, the memory block devices are allocated by it and
-/// have its attribute groups (`memory_block_provider_register()`); dropping it gives them back to
-/// the built-in driver.
-///
-/// Every present block is re-created at registration with its state, zone, node links, memory
-/// group, memmap-on-memory pages and poison count, and so is every block added later. The block
-/// device locks get a lock class of their own, and every online and offline, whoever starts it,
-/// takes the locks in the order of [`crate::memory`], so lockdep checks it.
-///
-/// The blocks are allocated here, as [`MemoryBlock`]s (the C layout, nothing else), with the
-/// kmalloc allocator; the driver core frees each exactly once, with `kfree()`, from the device's
-/// release function, which is built in: a block may outlive the module that allocated it (a late
-/// reference from ACPI), so the release function cannot be the module's.
+/// A block that the provider's [`Operations`] are asked to online or offline: the caller of the
+/// operation holds the device hotplug lock, the memory hotplug lock and the block's device lock,
+/// in this order, whatever asked (the `state` and `online` files, auto-online after a hot-add,
+/// `offline_and_remove_memory()`, ACPI eject).
 ///
 /// # Invariants
 ///
-/// `provider` is registered with the C side until [`Drop`], and its name and groups are
-/// `'static`.
+/// For `'a`, this task holds the three locks, and `block` is live.
+pub struct Changing<'a> {
+    block: &'a MemoryBlock,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl Changing<'_> {
+    /// Returns the block.
+    pub fn block(&self) -> &MemoryBlock {
+        self.block
+    }
+
+    fn raw(&self) -> *mut bindings::memory_block {
+        self.block.0.get()
+    }
+
+    /// Returns the block's state.
+    pub fn state(&self) -> State {
+        // SAFETY: The state is written under the device lock, which this task holds.
+        State::from_raw(unsafe { (*self.raw()).state })
+    }
+
+    /// Returns the node of the block's memory.
+    pub fn nid(&self) -> i32 {
+        // SAFETY: The node is written under the memory hotplug lock, which this task holds.
+        unsafe { (*self.raw()).nid }
+    }
+
+    /// Returns the zone an online was asked for, `None` for the default one.
+    pub fn online_type(&self) -> Option<OnlineType> {
+        // SAFETY: The online type is written under the device hotplug lock, which this task holds.
+        match unsafe { (*self.raw()).online_type } {
+            bindings::mmop_MMOP_ONLINE => Some(OnlineType::Online),
+            bindings::mmop_MMOP_ONLINE_KERNEL => Some(OnlineType::Kernel),
+            bindings::mmop_MMOP_ONLINE_MOVABLE => Some(OnlineType::Movable),
+            _ => None,
+        }
+    }
+
+    /// Onlines the block as the built-in driver does (`memory_block_builtin_online()`).
+    pub fn builtin_online(&mut self) -> Result {
+        // SAFETY: By the type invariant this task holds the locks the function requires.
+        to_result(unsafe { bindings::memory_block_builtin_online(self.raw()) })
+    }
+
+    /// Offlines the block as the built-in driver does (`memory_block_builtin_offline()`).
+    pub fn builtin_offline(&mut self) -> Result {
+        // SAFETY: By the type invariant this task holds the locks the function requires.
+        to_result(unsafe { bindings::memory_block_builtin_offline(self.raw()) })
+    }
+}
+
+/// The operations of a memory block provider: onlining and offlining a block, whatever asked.
+///
+/// An operation the implementation leaves out is the built-in driver's.
+#[macros::vtable]
+pub trait Operations {
+    /// Onlines `block`, which is offline, as [`Changing::online_type`] asks.
+    fn online(_block: &mut Changing<'_>) -> Result {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Offlines `block`.
+    fn offline(_block: &mut Changing<'_>) -> Result {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// Calls `T::online` for the C side.
+///
+/// # Safety
+///
+/// Called by the C side with a live block and the locks of [`Changing`] held.
+unsafe extern "C" fn online_callback<T: Operations>(mem: *mut bindings::memory_block) -> i32 {
+    // INVARIANT: The C side holds the locks while the operation runs; the block is live.
+    let mut changing = Changing {
+        // SAFETY: `mem` is live for the call; `MemoryBlock` is transparent over the C struct.
+        block: unsafe { &*mem.cast::<MemoryBlock>() },
+        _not_send: PhantomData,
+    };
+    match T::online(&mut changing) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Calls `T::offline` for the C side.
+///
+/// # Safety
+///
+/// As [`online_callback`].
+unsafe extern "C" fn offline_callback<T: Operations>(mem: *mut bindings::memory_block) -> i32 {
+    // INVARIANT: As in `online_callback`.
+    let mut changing = Changing {
+        // SAFETY: As in `online_callback`.
+        block: unsafe { &*mem.cast::<MemoryBlock>() },
+        _not_send: PhantomData,
+    };
+    match T::offline(&mut changing) {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// A memory block provider, registered (`memory_block_provider_register()`): while it is alive,
+/// its [`Operations`] online and offline every block, whatever asks, and its attributes serve the
+/// files of the same names of every block and of the memory root; dropping it gives the blocks
+/// back to the built-in driver.
+///
+/// The devices and their files stay: userspace sees nothing change. Registering and dropping
+/// take no hotplug lock, so they can be done with any guard held; dropping waits for the
+/// operations and file callbacks in flight, so it must not be done from one of them.
 ///
 /// # Examples
 ///
-/// Takes every block over, with a read-only file `rust_phys_index` instead of the built-in files,
-/// and gives them back:
+/// Serves every block's `phys_index` file and onlines and offlines the blocks with the built-in
+/// driver's code, for a moment; nothing changes for userspace:
 ///
 /// ```
-/// use kernel::{attribute_group, attribute_groups, c_str, prelude::*, ThisModule};
-/// use kernel::memory::block::{MemoryBlock, Registration};
-/// use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
+/// use core::fmt::Write;
+/// use kernel::{attribute_group, c_str, prelude::*};
+/// use kernel::memory::block::{Changing, MemoryBlock, Operations, Registration};
 /// use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer};
 ///
 /// struct PhysIndex;
@@ -459,100 +538,103 @@ impl Drop for BlockGuard<'_> {
 ///     type Target = MemoryBlock;
 ///
 ///     fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
-///         use core::fmt::Write;
 ///         Ok(writeln!(buf, "{:08x}", block.id())?)
 ///     }
 /// }
 ///
-/// static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("rust_phys_index"));
-/// attribute_group!(static BLOCK_ATTRS: MemoryBlock = [PHYS_INDEX]);
-/// attribute_groups!(static BLOCK_GROUPS: MemoryBlock = [BLOCK_ATTRS]);
+/// struct Example;
 ///
-/// fn serve(module: &'static ThisModule) -> Result<Registration> {
-///     Registration::register_with_groups(c_str!("example"), module, &BLOCK_GROUPS)
+/// #[vtable]
+/// impl Operations for Example {
+///     fn online(block: &mut Changing<'_>) -> Result {
+///         block.builtin_online()
+///     }
 /// }
 ///
-/// # // SAFETY: Built-in code has no module: NULL is its `THIS_MODULE`.
-/// # static BUILT_IN: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
-/// let before = MemoryBlock::find(&DeviceHotplugGuard::lock(), 0).ok_or(ENODEV)?;
-/// let provider = serve(&BUILT_IN)?;
-/// // Block 0 is served by a new device, online as before.
-/// let mut device_hotplug = DeviceHotplugGuard::lock();
-/// let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-/// assert!(!core::ptr::eq(&*block, &*before));
-/// let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-/// assert!(block.lock(&mut mem_hotplug).is_online());
-/// // The device it replaced is gone: it can no longer be changed.
-/// assert_eq!(before.lock(&mut mem_hotplug).offline(), Err(ENODEV));
-/// drop(mem_hotplug);
-/// drop(device_hotplug);
+/// static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
+/// attribute_group!(static BLOCK_FILES: MemoryBlock = [PHYS_INDEX]);
+///
+/// let provider = Registration::<Example>::register(c_str!("example"), Some(&BLOCK_FILES), None)?;
+/// // A second provider is refused.
+/// assert_eq!(
+///     Registration::<Example>::register(c_str!("second"), None, None).err(),
+///     Some(EBUSY)
+/// );
 /// drop(provider);
 /// # Ok::<(), Error>(())
 /// ```
-pub struct Registration {
+pub struct Registration<T: Operations> {
+    _raw: RawRegistration,
+    _ops: PhantomData<T>,
+}
+
+/// The registration of a provider, whatever its operations: the part of [`Registration`] that
+/// calls the C side, so that it is built into the kernel crate rather than into each module.
+///
+/// # Invariants
+///
+/// `provider` is registered with the C side until [`Drop`], and its name and groups are
+/// `'static`.
+struct RawRegistration {
     provider: KBox<Opaque<bindings::memory_block_provider>>,
 }
 
 // SAFETY: The C side only reads the provider, and it can be unregistered from any task.
-unsafe impl Send for Registration {}
+unsafe impl Send for RawRegistration {}
 
-// SAFETY: `Registration` has no methods that take `&self`.
-unsafe impl Sync for Registration {}
+// SAFETY: `RawRegistration` has no methods that take `&self`.
+unsafe impl Sync for RawRegistration {}
 
-impl Registration {
-    /// Registers a provider named `name` (for log messages), implemented by `module`, whose blocks
-    /// have the built-in files.
-    ///
-    /// Fails with `EBUSY` if another provider is registered, or with the error of the hand-over,
-    /// after which the built-in driver serves every block again.
-    pub fn register(name: &'static CStr, module: &'static ThisModule) -> Result<Self> {
-        Self::new(name, module, core::ptr::null_mut())
-    }
-
-    /// Registers a provider as [`Registration::register`] does, whose blocks have the files of
-    /// `groups` instead of the built-in ones (the driver core adds `online` and `uevent`).
-    pub fn register_with_groups<const N: usize>(
-        name: &'static CStr,
-        module: &'static ThisModule,
-        groups: &'static AttributeGroups<MemoryBlock, N>,
-    ) -> Result<Self> {
-        Self::new(name, module, groups.as_raw())
-    }
-
-    fn new(
-        name: &'static CStr,
-        module: &'static ThisModule,
-        groups: *mut *const bindings::attribute_group,
-    ) -> Result<Self> {
-        // SAFETY: All-zero bytes are a valid, empty `struct memory_block_provider`.
-        let mut raw: bindings::memory_block_provider = unsafe { core::mem::zeroed() };
-        raw.name = name.as_char_ptr();
-        raw.owner = module.as_ptr();
-        raw.alloc_block = Some(alloc_block);
-        raw.block_groups = groups;
+impl RawRegistration {
+    /// Registers `raw`, whose name, callbacks and groups must be `'static`.
+    #[inline(never)]
+    fn new(raw: bindings::memory_block_provider) -> Result<Self> {
         let provider = KBox::new(Opaque::new(raw), GFP_KERNEL)?;
         // SAFETY: The provider is valid and stays at its address (boxed) until it is unregistered
-        // in `drop`; its name and groups (NULL or a `'static` list) are `'static`.
+        // in `drop`; its name, callbacks and groups are `'static`, as the caller guarantees.
         to_result(unsafe { bindings::memory_block_provider_register(provider.get()) })?;
         // INVARIANT: Registered above.
         Ok(Self { provider })
     }
 }
 
-impl Drop for Registration {
+impl Drop for RawRegistration {
+    #[inline(never)]
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the provider is registered.
+        // SAFETY: By the type invariant the provider is registered. When this returns, the C side
+        // no longer uses it, nor calls its operations or callbacks.
         unsafe { bindings::memory_block_provider_unregister(self.provider.get()) };
     }
 }
 
-/// Allocates a zeroed block for the C side, which sets it up, registers it and frees it with
-/// `kfree()` from the device's release function.
-extern "C" fn alloc_block() -> *mut bindings::memory_block {
-    match KBox::<MaybeUninit<bindings::memory_block>>::new_uninit(GFP_KERNEL | __GFP_ZERO) {
-        // The allocation is the C struct alone, from kmalloc, as `kfree()` expects: ownership goes
-        // to the C side, which frees it exactly once.
-        Ok(block) => KBox::into_raw(block).cast(),
-        Err(_) => core::ptr::null_mut(),
+impl<T: Operations> Registration<T> {
+    /// Registers a provider named `name` (for log messages) with the operations of `T`, whose
+    /// `block_files` and `root_files` serve the files of the same names of every block and of
+    /// the memory root (`/sys/devices/system/memory`).
+    ///
+    /// Fails with `EBUSY` if another provider is registered, and with `EINVAL` if a file of
+    /// `block_files` or `root_files` has no file of the built-in driver to serve (a name it does
+    /// not have, a `show` for a file it cannot read, a `store` for one it cannot write).
+    pub fn register(
+        name: &'static CStr,
+        block_files: Option<&'static AttributeGroup<MemoryBlock>>,
+        root_files: Option<&'static AttributeGroup<Device>>,
+    ) -> Result<Self> {
+        // SAFETY: All-zero bytes are a valid, empty `struct memory_block_provider`.
+        let mut raw: bindings::memory_block_provider = unsafe { core::mem::zeroed() };
+        raw.name = name.as_char_ptr();
+        if T::HAS_ONLINE {
+            raw.online = Some(online_callback::<T>);
+        }
+        if T::HAS_OFFLINE {
+            raw.offline = Some(offline_callback::<T>);
+        }
+        raw.block_attrs = block_files.map_or(core::ptr::null(), |group| group.as_raw());
+        raw.root_attrs = root_files.map_or(core::ptr::null(), |group| group.as_raw());
+        // The name and the groups are `'static`, the callbacks are functions.
+        Ok(Self {
+            _raw: RawRegistration::new(raw)?,
+            _ops: PhantomData,
+        })
     }
 }

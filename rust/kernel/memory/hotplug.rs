@@ -7,7 +7,7 @@
 
 use crate::{
     bindings,
-    error::{code::*, to_result, Result},
+    error::{code::*, to_result, Error, Result},
 };
 use core::marker::PhantomData;
 
@@ -28,9 +28,10 @@ use core::marker::PhantomData;
 /// ```
 /// use kernel::memory::hotplug::DeviceHotplugGuard;
 ///
-/// let guard = DeviceHotplugGuard::lock();
+/// let guard = DeviceHotplugGuard::lock_sysfs()?;
 /// guard.assert_held();
 /// drop(guard);
+/// # Ok::<(), Error>(())
 /// ```
 #[must_use = "the device hotplug lock is released when the guard is dropped"]
 pub struct DeviceHotplugGuard {
@@ -39,7 +40,18 @@ pub struct DeviceHotplugGuard {
 
 impl DeviceHotplugGuard {
     /// Takes the device hotplug lock, waiting for it.
-    pub fn lock() -> Self {
+    ///
+    /// Callbacks of sysfs files, and the memory block provider's operations, must use
+    /// [`DeviceHotplugGuard::lock_sysfs`] instead (or take the guard they are given).
+    ///
+    /// # Safety
+    ///
+    /// The caller must not run in anything that a task holding the device hotplug lock may wait
+    /// for: a sysfs callback of a device that can be removed under the lock (a memory block's
+    /// files: memory hot-remove waits for their callbacks to finish), or the memory block
+    /// provider's operations and file callbacks (unregistering a provider waits for them). It
+    /// must not hold the lock already (it is not recursive).
+    pub unsafe fn lock() -> Self {
         // SAFETY: The function has no preconditions; it may sleep, which the caller may do as it
         // is not in atomic context (the kernel checks that with `might_sleep()`).
         unsafe { bindings::lock_device_hotplug() };
@@ -111,10 +123,11 @@ impl Drop for DeviceHotplugGuard {
 ///
 /// static PROBED: DeviceHotplugLocked<u64> = DeviceHotplugLocked::new(0);
 ///
-/// let mut guard = DeviceHotplugGuard::lock();
+/// let mut guard = DeviceHotplugGuard::lock_sysfs()?;
 /// let before = *PROBED.get(&guard);
 /// *PROBED.get_mut(&mut guard) += 1;
 /// assert_eq!(*PROBED.get(&guard), before + 1);
+/// # Ok::<(), Error>(())
 /// ```
 pub struct DeviceHotplugLocked<T: ?Sized> {
     data: core::cell::UnsafeCell<T>,
@@ -169,12 +182,13 @@ impl<T: ?Sized> DeviceHotplugLocked<T> {
 /// ```
 /// use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
 ///
-/// let mut device_hotplug = DeviceHotplugGuard::lock();
+/// let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
 /// let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
 /// mem_hotplug.assert_held();
 /// // Dropping `device_hotplug` here would not compile: `mem_hotplug` borrows it.
 /// drop(mem_hotplug);
 /// drop(device_hotplug);
+/// # Ok::<(), Error>(())
 /// ```
 #[must_use = "the memory hotplug lock is released when the guard is dropped"]
 pub struct MemHotplugGuard<'a> {
@@ -225,122 +239,91 @@ pub fn phys_addr_to_nid(phys_addr: u64) -> i32 {
     unsafe { bindings::memory_add_physaddr_to_nid(phys_addr) }
 }
 
-fn check_range(start: u64, size: u64) -> Result {
-    let block = super::block_size_bytes();
-    match start.checked_add(size) {
-        Some(_) if size > 0 && start % block == 0 && size % block == 0 => Ok(()),
-        _ => Err(EINVAL),
+/// A memory block that [`probe`] added: the right to remove it again.
+///
+/// Memory added by anyone else (boot, ACPI, virtio-mem, another `probe`) has no such handle, so it
+/// cannot be removed through this module. Dropping the handle leaves the memory added.
+///
+/// # Invariants
+///
+/// `start` is the block-aligned start of one memory block that [`probe`] added.
+#[derive(Debug)]
+pub struct Probed {
+    start: u64,
+}
+
+impl Probed {
+    /// Returns the first physical address of the block.
+    pub fn start(&self) -> u64 {
+        self.start
+    }
+
+    /// Removes the block and its device, as `remove_memory()` does, if it is offline.
+    ///
+    /// Fails with `EBUSY` if it is not offline (the handle is given back then), or with
+    /// `ENOENT` if it was removed already.
+    pub fn remove(self, device_hotplug: &mut DeviceHotplugGuard) -> Result<(), (Error, Self)> {
+        let _ = device_hotplug;
+        let section = self.start >> bindings::SECTION_SIZE_BITS;
+        // SAFETY: The function has no preconditions; the device hotplug lock, held, keeps the
+        // block from being removed or changed while it is referenced here.
+        let mem = unsafe { bindings::find_memory_block(section as _) };
+        if mem.is_null() {
+            return Err((ENOENT, self));
+        }
+        // SAFETY: `find_memory_block()` returned a live block with a reference; its state changes
+        // only under the device hotplug lock, which this task holds.
+        let offline = unsafe { (*mem).state } == bindings::memory_block_state_MEM_OFFLINE;
+        // SAFETY: The reference taken by `find_memory_block()`.
+        unsafe { bindings::put_device(core::ptr::addr_of_mut!((*mem).dev)) };
+        if !offline {
+            return Err((EBUSY, self));
+        }
+        // SAFETY: The device hotplug lock is held, as `__remove_memory()` requires. By the type
+        // invariant the range is one whole block that `probe` added (so without memmap-on-memory
+        // pages: `probe` adds with `MHP_NONE`), it is present and offline, and nothing can online
+        // it while the lock is held: `try_remove_memory()` cannot fail, so `__remove_memory()`
+        // does not `BUG()`.
+        unsafe { bindings::__remove_memory(self.start, super::block_size_bytes()) };
+        Ok(())
     }
 }
 
-/// Adds the memory at `start..start + size` (whole memory blocks) to node `nid` and creates its
-/// memory block devices, onlining them if the kernel auto-onlines new memory (`__add_memory()`),
-/// as the `probe` file of the memory subsystem does.
+/// Adds the memory block at `phys_addr` and its memory block device, as writing `phys_addr` to the
+/// `probe` file of the memory subsystem does: on the node of the address
+/// (`memory_add_physaddr_to_nid()`), onlined if the kernel auto-onlines new memory
+/// (`__add_memory()`).
 ///
-/// It takes the memory hotplug lock itself, and then the new blocks' device locks: the order of
-/// [`crate::memory`]. The device hotplug guard is borrowed mutably, so no
-/// [`MemHotplugGuard`] (which is not recursive) can be held by the caller.
+/// Like the `probe` file, which only root may write, it takes the caller's word that the range
+/// is memory: use it for what an administrator asked for.
 ///
-/// Fails with `EINVAL` if the range is not made of whole blocks, `EEXIST` if part of it is present
-/// already, or the error of the hot-add.
+/// It takes the memory hotplug lock itself, and then the new block's device lock: the order of
+/// [`crate::memory`]. The device hotplug guard is borrowed mutably, so no [`MemHotplugGuard`]
+/// (which is not recursive) can be held by the caller.
+///
+/// Fails with `EINVAL` if `phys_addr` is not the start of a block, `EEXIST` if the block is
+/// present already, or the error of the hot-add.
 ///
 /// # Examples
-///
-/// Adds the memory block at 4.875 GiB (memory39 of the test guest) and removes it again, once the
-/// system runs:
 ///
 /// ```
 /// use kernel::memory::{block_size_bytes, hotplug::*};
 ///
-/// let start = 0x138000000;
-/// let size = block_size_bytes();
-/// let mut guard = DeviceHotplugGuard::lock();
-/// // Not block-aligned:
-/// assert_eq!(add_memory(&mut guard, 0, start + 4096, size), Err(EINVAL));
-/// match add_memory(&mut guard, phys_addr_to_nid(start), start, size) {
-///     Ok(()) => {
-///         // Present now:
-///         assert_eq!(add_memory(&mut guard, 0, start, size), Err(EEXIST));
-///         remove_memory(&mut guard, start, size)?;
-///     }
-///     // Before the system runs (when KUnit runs the examples), `mem=` keeps hot-add below it.
-///     Err(e) => assert_eq!(e, E2BIG),
-/// }
+/// let mut guard = DeviceHotplugGuard::lock_sysfs()?;
+/// // Not block-aligned: nothing is added.
+/// assert_eq!(probe(&mut guard, block_size_bytes() + 4096).err(), Some(EINVAL));
 /// # Ok::<(), Error>(())
 /// ```
-pub fn add_memory(
-    device_hotplug: &mut DeviceHotplugGuard,
-    nid: i32,
-    start: u64,
-    size: u64,
-) -> Result {
+pub fn probe(device_hotplug: &mut DeviceHotplugGuard, phys_addr: u64) -> Result<Probed> {
     let _ = device_hotplug;
-    check_range(start, size)?;
-    // SAFETY: The device hotplug lock is held, as `__add_memory()` requires (with no flags,
-    // `MHP_NONE`, as `probe` passes), and the memory hotplug lock is not: the guard that would
-    // prove it would borrow `device_hotplug`.
-    to_result(unsafe { bindings::__add_memory(nid, start, size, 0) })
-}
-
-/// Removes the memory at `start..start + size` (whole memory blocks) and its memory block
-/// devices, if every block of it is present and offline (`remove_memory()` for a caller that holds
-/// the device hotplug lock).
-///
-/// Fails with `EINVAL` if the range is not made of whole, present blocks and with `EBUSY` if a
-/// block in it is not offline. Like its C counterpart it does not know who added the memory: only
-/// remove what you added.
-///
-/// # Examples
-///
-/// See [`add_memory`] for a whole cycle; a range with a block that is not offline:
-///
-/// ```
-/// use kernel::memory::{block_size_bytes, hotplug::*};
-///
-/// let mut guard = DeviceHotplugGuard::lock();
-/// // Block 0 is boot memory, online.
-/// assert_eq!(remove_memory(&mut guard, 0, block_size_bytes()), Err(EBUSY));
-/// // Not whole blocks:
-/// assert_eq!(remove_memory(&mut guard, 0, 4096), Err(EINVAL));
-/// ```
-pub fn remove_memory(device_hotplug: &mut DeviceHotplugGuard, start: u64, size: u64) -> Result {
-    /// Counts `mem` in the `u64` at `arg` if it is offline, fails with `EBUSY` if not.
-    ///
-    /// # Safety
-    ///
-    /// `mem` must be a live memory block and `arg` a valid `*mut u64`.
-    unsafe extern "C" fn count_offline(
-        mem: *mut bindings::memory_block,
-        arg: *mut core::ffi::c_void,
-    ) -> i32 {
-        // SAFETY: `walk_memory_blocks` passes a live block, and the device hotplug lock, held by
-        // the caller, keeps its state from changing.
-        if unsafe { (*mem).state } != bindings::memory_block_state_MEM_OFFLINE {
-            return EBUSY.to_errno();
-        }
-        // SAFETY: `arg` is the counter of `remove_memory`.
-        unsafe { *arg.cast::<u64>() += 1 };
-        0
-    }
-
-    let _ = device_hotplug;
-    check_range(start, size)?;
-    let mut present = 0u64;
-    // SAFETY: The callback matches its argument; the device hotplug lock is held.
-    to_result(unsafe {
-        bindings::walk_memory_blocks(
-            start as usize,
-            size as usize,
-            core::ptr::addr_of_mut!(present).cast(),
-            Some(count_offline),
-        )
-    })?;
-    if present != size / super::block_size_bytes() {
+    let size = super::block_size_bytes();
+    if phys_addr % size != 0 || phys_addr.checked_add(size).is_none() {
         return Err(EINVAL);
     }
-    // SAFETY: The device hotplug lock is held, as `__remove_memory()` requires; the range is made
-    // of whole, present blocks and every one is offline (it would `BUG()` otherwise), and nothing
-    // can online one until the lock is released.
-    unsafe { bindings::__remove_memory(start, size) };
-    Ok(())
+    // SAFETY: The device hotplug lock is held, as `__add_memory()` requires (with no flags,
+    // `MHP_NONE`, as `probe` passes), and the memory hotplug lock is not: the guard that would
+    // prove it would borrow `device_hotplug`. The node is the one of the address, a valid node.
+    to_result(unsafe { bindings::__add_memory(phys_addr_to_nid(phys_addr), phys_addr, size, 0) })?;
+    // INVARIANT: `probe` added the block at `phys_addr`.
+    Ok(Probed { start: phys_addr })
 }

@@ -6,7 +6,8 @@ set -u
 # exactly one nodeN link, matching the node side and the firmware's NUMA map.
 #
 # Expected modes are read from the kernel source the guest runs
-# (DEVICE_ATTR_RO/RW/WO in drivers/base/memory.c and drivers/base/core.c);
+# (DEVICE_ATTR_RO/RW/WO in drivers/base/memory.c and drivers/base/core.c,
+# or memory.c's MEMORY_ATTR_RO/RW/WO, which give the same modes);
 # the per-block file names from Documentation/ABI/testing/sysfs-devices-memory.
 . "$(dirname "$0")/lib.sh"
 KSRC=${1:?usage: abi.sh KERNEL_SOURCE_DIR [LABEL]}
@@ -17,9 +18,9 @@ progress "$LABEL: files, modes and node links of every block"
 
 declared_mode() {
 	local kind
-	kind=$(grep -hoE "^static DEVICE_ATTR_[A-Z_]+\($1\);" \
+	kind=$(grep -hoE "^static (DEVICE|MEMORY)_ATTR_[A-Z_]+\($1\);" \
 		"$KSRC/drivers/base/memory.c" "$KSRC/drivers/base/core.c" |
-		sed -E 's/.*DEVICE_ATTR_([A-Z_]+)\(.*/\1/' | head -1)
+		sed -E 's/.*(DEVICE|MEMORY)_ATTR_([A-Z_]+)\(.*/\2/' | head -1)
 	case "$kind" in
 	RO) echo 444 ;; RW) echo 644 ;; WO) echo 200 ;;
 	ADMIN_RO) echo 400 ;; ADMIN_RW) echo 600 ;;

@@ -14,8 +14,9 @@
 #                test module, the Rust abstractions' test module, ABI
 #                again, KUnit)
 #   PLAN altmap: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then
-#                again, handed to the provider's test module before the eject
+#                again, ejected under the provider's test module
 #   PLAN base:   the sysfs dump at boot, on the kernel without our patches
+#   PLAN nop:    the same, on the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER
 #   PLAN lockdep: the lockdep negative control (locks taken in the inverted
 #                order on purpose; lockdep must report it)
 #   PLAN splat:  the splat detector's self-test (every kind of report it
@@ -117,6 +118,9 @@ ensure_debugfs
 		;;
 	base)
 		run_test base/dump dump_and_check "dump (pristine kernel)"
+		;;
+	nop)
+		run_test nop/dump dump_and_check "dump (patched, CONFIG_MEMORY_BLOCK_PROVIDER off)"
 		;;
 	altmap)
 		run_test altmap/param memmap_on_memory_forced

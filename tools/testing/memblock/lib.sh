@@ -125,17 +125,12 @@ detector_reports() {
 	fi
 }
 
-# provider_report TITLE WHAT: one TAP line from the report line
-# "test_memory_block_provider: WHAT ... PASS|FAIL" logged after dmesg line
-# $mark (the module checks every block's state when it takes them over and
-# when it gives them back).
-provider_report() {
-	local line new
-	new=$(dmesg_since "$mark")
-	line=$(grep -m1 "test_memory_block_provider: $2" <<< "$new")
-	case "$line" in
-	*": PASS") tap_ok "$1: ${line#*: }" ;;
-	*) tap_not_ok "$1: test_memory_block_provider $2 every block with its state" \
-		"${line:-no report}" "$(grep -E 'test_memory_block_provider|memory' <<< "$new" | head -20)" ;;
-	esac
+# provider_count KEY [show|store]: a count of test_memory_block_provider
+# (its debugfs counts file): "online", "offline", or a file's shows or
+# stores.
+provider_count() {
+	awk -v k="$1" -v c="${2:-}" '$1 == k {
+		if (c == "") print $2
+		else for (i = 2; i < NF; i += 2) if ($i == c) print $(i + 1)
+	}' /sys/kernel/debug/test_memory_block_provider/counts 2>/dev/null
 }

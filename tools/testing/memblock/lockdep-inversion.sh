@@ -2,17 +2,18 @@
 # SPDX-License-Identifier: GPL-2.0
 set -u
 # Negative control for lockdep, in a boot of its own (lockdep turns itself
-# off after a report): memblock_lock_inversion.ko registers a provider, so
-# the block device mutexes get their lock class, takes memory0's locks in
-# the right order through the Rust types, then its device lock and
-# mem_hotplug_begin() in the inverted order through the raw bindings.
+# off after a report): memblock_lock_inversion.ko takes memory0's locks in
+# the right order through the Rust types, then its block lock
+# (memory_block_lock(): the device mutex and the lockdep map that stands
+# for it) and mem_hotplug_begin() in the inverted order through the raw
+# bindings.
 #
 # Passes only if lockdep reports one "possible circular locking dependency"
-# whose held lock is the block mutex class (memory_block_provider_lock_key),
-# whose wanted lock is one of the two locks mem_hotplug_begin() takes
-# (cpu_hotplug_lock, then mem_hotplug_lock), and whose chain holds the block
-# mutex and mem_hotplug_lock and nothing else but cpu_hotplug_lock; and if
-# nothing was reported before the inverted order.
+# whose held lock is the block lock (memory_block_lock), whose wanted lock
+# is one of the two locks mem_hotplug_begin() takes (cpu_hotplug_lock, then
+# mem_hotplug_lock), and whose chain holds the block lock and
+# mem_hotplug_lock and nothing else but cpu_hotplug_lock; and if nothing
+# was reported before the inverted order.
 . "$(dirname "$0")/lib.sh"
 EXT=${1:?usage: lockdep-inversion.sh MODULE_DIR}
 MOD=memblock_lock_inversion
@@ -46,13 +47,13 @@ lock_after() { awk -v h="$1" 'found { if (match($0, /\([^)]*\)/)) { print substr
 wanted=$(lock_after "is trying to acquire lock:")
 held=$(lock_after "but task is already holding lock:")
 chain=$(sed -nE 's/^[[:space:]]*-> #[0-9]+ \(([^)]*)\).*/\1/p' <<< "$log" | LC_ALL=C sort -u | tr '\n' ' ')
-expect "lockdep: the held lock is the block's device mutex" "$held" "&memory_block_provider_lock_key"
+expect "lockdep: the held lock is the block lock" "$held" "memory_block_lock"
 case "$wanted" in
 cpu_hotplug_lock|mem_hotplug_lock) tap_ok "lockdep: the wanted lock is mem_hotplug_begin()'s ($wanted)" ;;
 *) tap_not_ok "lockdep: the wanted lock is mem_hotplug_begin()'s" "wanted: '$wanted'" ;;
 esac
-expect "lockdep: the chain is the block mutex and the hotplug locks, nothing else" "$chain" \
-	"&memory_block_provider_lock_key cpu_hotplug_lock mem_hotplug_lock "
+expect "lockdep: the chain is the block lock and the hotplug locks, nothing else" "$chain" \
+	"cpu_hotplug_lock mem_hotplug_lock memory_block_lock "
 expect "lockdep: lockdep turned itself off after the report (debug_locks)" "$(debug_locks)" 0
 expect "lockdep: the module went on after the report" "$(grep -c "$MOD: inverted order done" <<< "$log")" 1
 

@@ -2,19 +2,75 @@
 # SPDX-License-Identifier: GPL-2.0
 set -u
 # The memory block provider interface (patches/), through its test module:
-# loading test_memory_block_provider hands every block to it, unloading
-# gives them back.  The module checks each block's state both ways (its
-# PASS/FAIL line in dmesg); here we check that userspace sees nothing
-# change (sysfs dumps), that onlining, offlining, probing and the upstream
-# selftest work while it serves, and that lockdep saw the new order
-# (memory hotplug lock, then the block's device mutex).
+# while test_memory_block_provider is loaded it serves every file of the
+# blocks and of the memory root, and every online and offline, with the
+# built-in driver's code, and counts each call in debugfs.  Checked here:
+#  - the hand-over changes nothing userspace can see: a reader of every
+#    file sees no error across 20 load/unload cycles, a listener sees no
+#    uevent, descriptors opened before it read and write after it, a mode
+#    set with chmod stays, the sysfs dump is the same;
+#  - every origin of an online or offline (state, the driver core's online
+#    file, auto-online after a probe, virtio-mem plug and unplug through
+#    offline_and_remove_memory()) reaches the provider's operation, and
+#    every root file its attribute; lockdep saw the block lock after
+#    mem_hotplug_lock;
+#  - file callbacks in flight when the module is unloaded finish, and the
+#    unload waits for them;
+#  - the upstream selftest passes under the provider;
+#  - memory failure's lock-free lookups of blocks (soft and hard offline,
+#    unpoison) race a load/unload loop with no splat (SLUB debug, KFENCE
+#    and kmemleak watch: the harness's splat scan).
 . "$(dirname "$0")/lib.sh"
 KSFT=${1:?usage: provider.sh KSELFTEST_DIR}
 MOD=test_memory_block_provider
+DBG=/sys/kernel/debug/$MOD
 DIR=$(cd "$(dirname "$0")" && pwd)
-progress "provider: hand the blocks to $MOD and back"
+progress "provider: $MOD serves the blocks, nothing visible changes"
+mountpoint -q /sys/kernel/debug || mount -t debugfs none /sys/kernel/debug
 
-# expect_same_dump NAME BEFORE: the current dump equals BEFORE.
+count() { provider_count "$@"; }
+# expect_count NAME KEY [show|store] BEFORE DELTA: the count grew by DELTA.
+expect_count() {
+	local name=$1 key=$2 what=$3 before=$4 delta=$5 now
+	now=$(count "$key" "$what")
+	expect "$name ($key${what:+ $what}: $before -> $now)" "$((now - before))" "$delta"
+}
+# fdread FD / fdwrite FD WORD: read a descriptor opened before, from its
+# start, or write WORD to it: the contents, or OK, or the errno's name.
+fdread() { /usr/bin/python3 -c 'import os, sys
+fd = int(sys.argv[1]); os.lseek(fd, 0, 0)
+try: print(os.read(fd, 4096).decode().strip())
+except OSError as e: print("error", e.errno)' "$1"; }
+fdwrite() { /usr/bin/python3 -c 'import errno, os, sys
+fd = int(sys.argv[1]); os.lseek(fd, 0, 0)
+try: os.write(fd, (sys.argv[2] + "\n").encode()); print("OK")
+except OSError as e: print(errno.errorcode.get(e.errno, str(e.errno)))' "$1" "$2"; }
+load() { modprobe $MOD 2>&1; echo "rc=$?"; }
+unload() { rmmod $MOD 2>&1; echo "rc=$?"; }
+
+bs=$(block_size)
+b32=$MEM/memory$((0x100000000 / bs))
+expect "provider: memory32 is there and offline (probed by probe.sh)" "$(cat "$b32/state" 2>&1)" offline
+
+# Descriptors opened and a mode set before the first load.
+exec 7< "$MEM/memory0/state" 8> "$b32/state"
+chmod 0400 "$MEM/memory0/phys_device"
+before=$(bash "$DIR/dump.sh") || echo "dump.sh exited with status $?" >&2
+
+expect "provider: modprobe $MOD" "$(load)" "rc=0"
+expect "provider: memory0/state read through a descriptor opened before the load" "$(fdread 7)" online
+s0=$(count state store) on0=$(count online) off0=$(count offline)
+expect "provider: online_movable memory32 through a descriptor opened before the load" "$(fdwrite 8 online_movable)" OK
+expect "provider: memory32 is online" "$(cat "$b32/state")" online
+expect_count "provider: the write reached the provider's state file" state store "$s0" 1
+expect_count "provider: and its online operation" online "" "$on0" 1
+expect "provider: offline memory32 through the same descriptor" "$(fdwrite 8 offline)" OK
+expect_count "provider: the offline reached the provider's offline operation" offline "" "$off0" 1
+expect "provider: rmmod $MOD" "$(unload)" "rc=0"
+expect "provider: memory0/state read through the descriptor after the unload" "$(fdread 7)" online
+expect "provider: online_movable memory32 through the descriptor after the unload" "$(fdwrite 8 online_movable)" OK
+expect "provider: offline memory32 through the descriptor after the unload" "$(fdwrite 8 offline)" OK
+expect "provider: memory0/phys_device keeps the mode chmod gave it" "$(stat -c %a "$MEM/memory0/phys_device")" 400
 expect_same_dump() {
 	local now
 	now=$(bash "$DIR/dump.sh") || echo "dump.sh exited with status $?" >&2
@@ -24,63 +80,182 @@ expect_same_dump() {
 		tap_not_ok "$1" "$(diff <(echo "$2") <(echo "$now") | head -20)"
 	fi
 }
+expect_same_dump "provider: sysfs dump the same after a load and an unload" "$before"
 
-bs=$(block_size)
-# virtio-mem memory plugged before the take-over: its blocks (in a memory
-# group) are handed over too, and unplugged while the provider serves.
+# 20 load/unload cycles while a reader reads every file of every block and
+# of the root, and a listener records uevents of the memory subsystem.
+progress "provider: 20 load/unload cycles under a reader and a uevent listener"
+events=$(mktemp) stop=$(mktemp -u) reads=$(mktemp)
+udevadm monitor --kernel --subsystem-match=memory > "$events" 2>&1 &
+monitor=$!
+wait_for 10 grep -q 'monitor will print' "$events"
+/usr/bin/python3 - "$MEM" "$stop" > "$reads" <<'PY' &
+import collections, glob, os, sys
+mem, stop = sys.argv[1], sys.argv[2]
+files = [f for f in glob.glob(mem + "/memory*/*") + glob.glob(mem + "/*")
+         if os.path.isfile(f) and os.stat(f).st_mode & 0o444 and not f.endswith("/uevent")]
+seen = collections.Counter()
+while not os.path.exists(stop):
+    for f in files:
+        try:
+            with open(f) as fh:
+                fh.read()
+            seen["ok"] += 1
+        except OSError as e:
+            seen["%s errno %d" % (f, e.errno)] += 1
+print(" ".join("%s=%d" % kv for kv in sorted(seen.items())))
+PY
+reader=$!
+bad=
+for i in $(seq 20); do
+	r=$(load)
+	[ "$r" = rc=0 ] || bad="$bad load $i: $r;"
+	r=$(unload)
+	[ "$r" = rc=0 ] || bad="$bad unload $i: $r;"
+done
+touch "$stop"
+wait "$reader"
+# The control: a block onlined and offlined while the listener runs.
+sysfs_write "$b32/state" online_movable > /dev/null
+sysfs_write "$b32/state" offline > /dev/null
+wait_for 10 grep -q "offline .*/memory32 (memory)" "$events"
+kill "$monitor" 2>/dev/null
+wait "$monitor" 2>/dev/null
+expect "provider: 20 loads and unloads" "$bad" ""
+res=$(cat "$reads")
+if [[ "$res" =~ ^ok=[0-9]+$ ]]; then
+	tap_ok "provider: a reader of every file saw no error across the 20 cycles ($res)"
+else
+	tap_not_ok "provider: a reader of every file saw no error across the 20 cycles" "$res"
+fi
+expect "provider: no uevent across the 20 cycles, only the control's online and offline after them" \
+	"$(sed -nE 's/^KERNEL\[[0-9. ]+\] ([a-z]+) +(\/[^ ]+) \(memory\)$/\1 \2/p' "$events" | tr '\n' ' ')" \
+	"online /devices/system/memory/memory32 offline /devices/system/memory/memory32 "
+rm -f "$events" "$stop" "$reads"
+expect "provider: memory0/phys_device still has the mode chmod gave it" "$(stat -c %a "$MEM/memory0/phys_device")" 400
+expect_same_dump "provider: sysfs dump the same after the 20 cycles" "$before"
+exec 7<&- 8>&-
+chmod 0444 "$MEM/memory0/phys_device"
+
+# Every origin reaches the provider.
+progress "provider: each origin of an online or offline reaches the provider"
+expect "provider: modprobe $MOD" "$(load)" "rc=0"
+a0=$(count auto_online_blocks store)
 bash "$DIR/virtio-mem.sh" plug "provider: virtio-mem" || echo "virtio-mem.sh plug exited with status $?" >&2
-before=$(bash "$DIR/dump.sh") || echo "dump.sh exited with status $?" >&2
-mark=$(dmesg | wc -l)
-expect "provider: modprobe $MOD" "$(modprobe $MOD 2>&1; echo "rc=$?")" "rc=0"
-provider_report provider "took over"
-expect_same_dump "provider: sysfs dump unchanged by the take-over" "$before"
-
-# Hot-add with auto_online_blocks=online_movable (set by the virtio-mem
-# plug): the block is onlined by mm's auto-online, through the provider.
+expect_count "provider: auto_online_blocks written through the provider" auto_online_blocks store "$a0" 1
+on0=$(count online) p0=$(count probe store)
 addr=$(printf '0x%x' $((0x100000000 + bs)))
 n=$(( (0x100000000 + bs) / bs ))
 expect "provider: probe $addr (auto_online_blocks=$(cat $MEM/auto_online_blocks))" \
 	"$(sysfs_write $MEM/probe "$addr")" OK
+expect_count "provider: the probe reached the provider's probe file" probe store "$p0" 1
 expect "provider: memory$n was auto-onlined" "$(cat $MEM/memory$n/state 2>&1)" online
+expect_count "provider: auto-online after the probe reached its online operation" online "" "$on0" 1
 expect "provider: memory$n has a node link" "$(ls -d $MEM/memory$n/node* 2>/dev/null | wc -l)" 1
-expect "provider: offline memory$n" "$(sysfs_write $MEM/memory$n/state offline)" OK
+off0=$(count offline) s0=$(count state store)
+expect "provider: offline memory$n through the driver core's online file" "$(sysfs_write $MEM/memory$n/online 0)" OK
+expect_count "provider: the online file reached the offline operation" offline "" "$off0" 1
+expect_count "provider: and not the state file" state store "$s0" 0
 expect "provider: probe $addr again -> EEXIST" "$(sysfs_write $MEM/probe "$addr")" EEXIST
-
+off0=$(count offline)
+nplugged=$(. /tmp/virtio-mem.state 2>/dev/null; echo $plugged | wc -w)
 bash "$DIR/virtio-mem.sh" unplug "provider: virtio-mem" || echo "virtio-mem.sh unplug exited with status $?" >&2
-
-# memory32 was probed (and left offline) by probe.sh.
-b=$MEM/memory$((0x100000000 / bs))
-expect "provider: online_movable ${b##*/} through state" "$(sysfs_write "$b/state" online_movable)" OK
-expect "provider: ${b##*/} is online" "$(cat "$b/state")" online
-expect "provider: offline ${b##*/} through the driver core's online file" "$(sysfs_write "$b/online" 0)" OK
-expect "provider: ${b##*/} is offline" "$(cat "$b/state")" offline
-expect "provider: online_movable memory$n" "$(sysfs_write $MEM/memory$n/state online_movable)" OK
-expect "provider: offline memory$n" "$(sysfs_write $MEM/memory$n/state offline)" OK
-
-# Lockdep validated the block mutexes (their own class) after the hotplug lock.
-deps=$(awk '/^[0-9a-f]+ .*: mem_hotplug_lock([^_a-z]|$)/ { on = 1; next } /^$/ { on = 0 } on' /proc/lockdep)
-if grep -q 'memory_block_provider_lock_key' <<< "$deps"; then
-	tap_ok "provider: lockdep recorded mem_hotplug_lock -> memory block device mutex"
+expect_count "provider: virtio-mem's offline_and_remove_memory() reached the offline operation for its $nplugged blocks" \
+	offline "" "$off0" "$nplugged"
+on0=$(count online)
+expect "provider: online memory$n through the driver core's online file" "$(sysfs_write $MEM/memory$n/online 1)" OK
+expect_count "provider: the online file reached the online operation" online "" "$on0" 1
+# (Onlined by the driver core's file, memory$n is in ZONE_NORMAL now: it
+# stays online.)
+p0=$(count phys_index show) v0=$(count valid_zones show)
+cat "$MEM/memory0/phys_index" "$MEM/memory0/valid_zones" > /dev/null
+if [ "$(count phys_index show)" = "$((p0 + 1))" ] && [ "$(count valid_zones show)" = "$((v0 + 1))" ]; then
+	tap_ok "provider: a read of phys_index and of valid_zones reached the provider's files"
 else
-	tap_not_ok "provider: lockdep recorded mem_hotplug_lock -> memory block device mutex" \
-		"mem_hotplug_lock's dependencies:" "$deps" \
-		"classes: $(grep -c . /proc/lockdep 2>&1)"
+	tap_not_ok "provider: a read of phys_index and of valid_zones reached the provider's files" \
+		"before: phys_index show $p0, valid_zones show $v0" "$(cat "$DBG/counts")"
+fi
+
+# Lockdep validated the block lock (memory_block_lock) after the hotplug lock.
+deps=$(awk '/^[0-9a-f]+ .*: mem_hotplug_lock([^_a-z]|$)/ { on = 1; next } /^$/ { on = 0 } on' /proc/lockdep)
+if grep -q 'memory_block_lock' <<< "$deps"; then
+	tap_ok "provider: lockdep recorded mem_hotplug_lock -> memory_block_lock"
+else
+	tap_not_ok "provider: lockdep recorded mem_hotplug_lock -> memory_block_lock" \
+		"mem_hotplug_lock's dependencies:" "$deps"
 fi
 
 # The upstream selftest, served by the provider (it may leave memory32 and
-# memory$n online in ZONE_NORMAL: the checks after the give-back use a
-# block of their own).
+# memory$n online in ZONE_NORMAL: the checks after it use blocks of their own).
 bash "$DIR/kselftest.sh" "$KSFT" | sed 's/^\(\(not \)\{0,1\}ok\) - kselftest:/\1 - provider: kselftest:/'
 rc=${PIPESTATUS[0]}
 [ "$rc" = 0 ] || echo "kselftest.sh exited with status $rc" >&2
 
-during=$(bash "$DIR/dump.sh") || echo "dump.sh exited with status $?" >&2
-mark=$(dmesg | wc -l)
-expect "provider: rmmod $MOD" "$(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0"
-provider_report provider "gave back"
-expect_same_dump "provider: sysfs dump unchanged by the give-back" "$during"
+# A read and a write in flight (delayed 3 s by the provider) while it is
+# unloaded: the unload waits for both, and both succeed.
+progress "provider: a show and a store in flight while $MOD is unloaded"
 addr=$(printf '0x%x' $((0x100000000 + 2 * bs)))
 n=$(( (0x100000000 + 2 * bs) / bs ))
-expect "provider: after the give-back, probe $addr" "$(sysfs_write $MEM/probe "$addr")" OK
-expect "provider: after the give-back, online_movable memory$n" "$(sysfs_write $MEM/memory$n/state online_movable)" OK
-expect "provider: after the give-back, offline memory$n" "$(sysfs_write $MEM/memory$n/state offline)" OK
+expect "provider: probe $addr" "$(sysfs_write $MEM/probe "$addr")" OK
+echo 3000 > "$DBG/delay_ms"
+out=$(mktemp)
+cat "$MEM/memory0/state" > "$out.show" 2>&1 &
+reader=$!
+sysfs_write "$MEM/memory$n/state" online_movable > "$out.store" &
+writer=$!
+sleep 1
+t0=$(date +%s%N)
+r=$(unload)
+t1=$(date +%s%N)
+wait "$reader" "$writer"
+expect "provider: rmmod $MOD with a show and a store in flight" "$r" "rc=0"
+if [ $(( (t1 - t0) / 1000000 )) -ge 1000 ]; then
+	tap_ok "provider: the unload waited for them ($(( (t1 - t0) / 1000000 )) ms)"
+else
+	tap_not_ok "provider: the unload waited for them" "it took $(( (t1 - t0) / 1000000 )) ms"
+fi
+expect "provider: the show in flight read memory0's state" "$(cat "$out.show")" online
+expect "provider: the store in flight onlined memory$n" "$(cat "$out.store") $(cat $MEM/memory$n/state)" "OK online"
+rm -f "$out" "$out.show" "$out.store"
+
+# Memory failure counts poisoned pages per block with lock-free lookups:
+# soft-offline, unpoison and hard-offline pages of memory$n (online movable)
+# while the provider is loaded and unloaded in a loop.
+progress "provider: hwpoison of memory$n's pages under a load/unload loop"
+modprobe hwpoison_inject 2>/dev/null
+hwc() { awk '/^HardwareCorrupted:/ { print $2 }' /proc/meminfo; }
+h0=$(hwc)
+stop=$(mktemp -u)
+( i=0; while [ ! -e "$stop" ]; do modprobe $MOD && rmmod $MOD || echo "cycle $i failed" >&2; i=$((i + 1)); done; echo "$i" > "$stop.cycles" ) &
+loop=$!
+base=$(( n * bs + bs / 2 ))
+errs=() np=0
+for i in $(seq 0 63); do
+	a=$(( base + i * 4096 ))
+	r=$(sysfs_write $MEM/soft_offline_page "$(printf '0x%x' $a)")
+	[ "$r" = OK ] || { errs+=("soft_offline_page $(printf '0x%x' $a): $r"); continue; }
+	{ printf '0x%x' $((a / 4096)) > /sys/kernel/debug/hwpoison/unpoison-pfn; } 2>/dev/null ||
+		errs+=("unpoison $(printf '0x%x' $((a / 4096))) failed")
+	np=$((np + 1))
+done
+# Hard-offline pages soft-offline took off the free lists and unpoison put
+# back, so that they are free: no task owns them.
+for i in 0 1 2 3; do
+	a=$(( base + i * 4096 ))
+	sysfs_write $MEM/soft_offline_page "$(printf '0x%x' $a)" > /dev/null
+	{ printf '0x%x' $((a / 4096)) > /sys/kernel/debug/hwpoison/unpoison-pfn; } 2>/dev/null
+	r=$(sysfs_write $MEM/hard_offline_page "$(printf '0x%x' $a)")
+	[ "$r" = OK ] || errs+=("hard_offline_page $(printf '0x%x' $a): $r")
+done
+touch "$stop"
+wait "$loop"
+cycles=$(cat "$stop.cycles" 2>/dev/null)
+rm -f "$stop" "$stop.cycles"
+if [ ${#errs[@]} = 0 ] && [ "$np" = 64 ]; then
+	tap_ok "provider: 64 pages soft-offlined and unpoisoned, 4 hard-offlined, during $cycles load/unload cycles"
+else
+	tap_not_ok "provider: 64 pages soft-offlined and unpoisoned, 4 hard-offlined, during load/unload cycles" \
+		"${errs[@]}" "cycles: $cycles"
+fi
+expect "provider: HardwareCorrupted grew by the 4 hard-offlined pages" "$(( $(hwc) - h0 ))" 16
+if lsmod | grep -q "^$MOD "; then rmmod $MOD; fi

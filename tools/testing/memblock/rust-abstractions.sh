@@ -3,12 +3,13 @@
 set -u
 # The Rust abstractions (kernel::memory, kernel::sysfs) at work, through
 # memblock_rust_test.ko (tools/testing/memblock/rust, built by
-# host/rust-check.sh): while loaded it serves every block with two files of
-# its own, rust_phys_index (read-only) and rust_state (read-write, online
-# and offline in the order device hotplug lock -> memory hotplug lock ->
-# block lock, as the types allow), and adds rust_probe (write-only, hot-add)
-# to the memory root.  They must give what the built-in files give, and
-# the errno the built-in driver gives for bad input.
+# host/rust-check.sh): while loaded it is the memory block provider and
+# serves every block's phys_index and state (online and offline in the
+# order device hotplug lock -> memory hotplug lock -> block lock, as the
+# types allow), the root's probe, and the online and offline operations,
+# counting what it served (logged at unload).  The files must give what
+# the built-in ones give, and the errno the built-in driver gives for bad
+# input; a second provider must get EBUSY.
 . "$(dirname "$0")/lib.sh"
 EXT=${1:?usage: rust-abstractions.sh MODULE_DIR}
 MOD=memblock_rust_test
@@ -46,59 +47,62 @@ expect "rust: $MOD says it serves the blocks" \
 expect "rust: memory block devices served by $MOD" \
 	"$(dmesg_since "$mark" | grep -c "memory: memory block devices served by $MOD")" 1
 
-# Every block: the Rust files show what the built-in ones showed; the
-# built-in files are gone (the provider's groups replace them).
+r=$(modprobe test_memory_block_provider 2>&1; echo "rc=$?")
+case "$r" in
+*"Device or resource busy"*"rc=1") tap_ok "rust: a second provider (test_memory_block_provider) gets EBUSY" ;;
+*) tap_not_ok "rust: a second provider (test_memory_block_provider) gets EBUSY" "$r" ;;
+esac
+
+# Every block: the files Rust serves show what the built-in ones showed.
+nblocks=$(memory_blocks | wc -l)
 bad=()
 for b in $(memory_blocks); do
-	p=$(cat "$MEM/$b/rust_phys_index" 2>&1)
-	s=$(cat "$MEM/$b/rust_state" 2>&1)
-	[ "$p" = "${phys[$b]}" ] || bad+=("$b: rust_phys_index '$p', phys_index was '${phys[$b]}'")
-	[ "$s" = "${state[$b]}" ] || bad+=("$b: rust_state '$s', state was '${state[$b]}'")
-	[ -e "$MEM/$b/phys_index" ] && bad+=("$b: the built-in phys_index is still there")
+	p=$(cat "$MEM/$b/phys_index" 2>&1)
+	s=$(cat "$MEM/$b/state" 2>&1)
+	[ "$p" = "${phys[$b]}" ] || bad+=("$b: phys_index '$p', was '${phys[$b]}' under C")
+	[ "$s" = "${state[$b]}" ] || bad+=("$b: state '$s', was '${state[$b]}' under C")
 done
 if [ ${#bad[@]} = 0 ]; then
-	tap_ok "rust: rust_phys_index and rust_state of all $(memory_blocks | wc -l) blocks match the built-in files"
+	tap_ok "rust: phys_index and state of all $nblocks blocks, served by Rust, are what C served"
 else
-	tap_not_ok "rust: rust_phys_index and rust_state of all blocks match the built-in files" "${bad[@]}"
+	tap_not_ok "rust: phys_index and state of all blocks, served by Rust, are what C served" "${bad[@]}"
 fi
-expect "rust: modes (rust_phys_index, rust_state, rust_probe)" \
-	"$(stat -c %a $MEM/memory0/rust_phys_index $MEM/memory0/rust_state $MEM/rust_probe | tr '\n' ' ')" \
+expect "rust: modes (phys_index, state, probe) unchanged" \
+	"$(stat -c %a $MEM/memory0/phys_index $MEM/memory0/state $MEM/probe | tr '\n' ' ')" \
 	"444 644 200 "
 
-# rust_probe: bad input, then a hot-add, then the same block again.
+# probe: bad input, then a hot-add, then the same block again.
 before=$(memory_blocks)
-expect "rust: rust_probe 'foo' -> EINVAL" "$(sysfs_write $MEM/rust_probe foo)" EINVAL
-expect "rust: rust_probe $addr+4096 (not block-aligned) -> EINVAL" \
-	"$(sysfs_write $MEM/rust_probe "$(printf '0x%x' $((id * bs + 4096)))")" EINVAL
+expect "rust: probe 'foo' -> EINVAL" "$(sysfs_write $MEM/probe foo)" EINVAL
+expect "rust: probe $addr+4096 (not block-aligned) -> EINVAL" \
+	"$(sysfs_write $MEM/probe "$(printf '0x%x' $((id * bs + 4096)))")" EINVAL
 expect "rust: no block added by the rejected writes" "$(blocks_added "$before")" ""
-expect "rust: rust_probed is 0" "$(cat $MEM/rust_probed)" 0
-expect "rust: rust_probe $addr" "$(sysfs_write $MEM/rust_probe "$addr")" OK
+expect "rust: probe $addr" "$(sysfs_write $MEM/probe "$addr")" OK
 expect "rust: memory$id added" "$(blocks_added "$before")" "memory$id"
-expect "rust: rust_probe $addr again -> EEXIST" "$(sysfs_write $MEM/rust_probe "$addr")" EEXIST
-expect "rust: rust_probed is 1 (the failed writes did not count)" "$(cat $MEM/rust_probed)" 1
+expect "rust: probe $addr again -> EEXIST" "$(sysfs_write $MEM/probe "$addr")" EEXIST
 b=$MEM/memory$id
-rust_phys=$(cat $b/rust_phys_index)
-expect "rust: memory$id is offline" "$(cat $b/rust_state)" offline
+rust_phys=$(cat $b/phys_index)
+expect "rust: memory$id is offline" "$(cat $b/state)" offline
 
-# rust_state: bad words, then online_movable and offline, seen in MemTotal
+# state: bad words, then online_movable and offline, seen in MemTotal
 # and in the driver core's online file.
 t0=$(mem_total_kb)
 for w in bogus Online "online_movable x" ""; do
-	expect "rust: rust_state '$w' -> EINVAL" "$(sysfs_write $b/rust_state "$w")" EINVAL
+	expect "rust: state '$w' -> EINVAL" "$(sysfs_write $b/state "$w")" EINVAL
 done
-expect "rust: offline memory$id while offline -> EINVAL" "$(sysfs_write $b/rust_state offline)" EINVAL
-expect "rust: memory$id unchanged by the rejected writes" "$(cat $b/rust_state) $(mem_total_kb)" "offline $t0"
+expect "rust: offline memory$id while offline -> EINVAL" "$(sysfs_write $b/state offline)" EINVAL
+expect "rust: memory$id unchanged by the rejected writes" "$(cat $b/state) $(mem_total_kb)" "offline $t0"
 # A uevent listener sees the ONLINE and OFFLINE the block lock's online()
 # and offline() send.
 events=$(mktemp)
 udevadm monitor --kernel --subsystem-match=memory > "$events" 2>&1 &
 monitor=$!
 wait_for 10 grep -q 'monitor will print' "$events"
-expect "rust: online_movable memory$id through rust_state" "$(sysfs_write $b/rust_state online_movable)" OK
-expect "rust: memory$id is online (rust_state, online)" "$(cat $b/rust_state) $(cat $b/online)" "online 1"
+expect "rust: online_movable memory$id through state" "$(sysfs_write $b/state online_movable)" OK
+expect "rust: memory$id is online (state, online)" "$(cat $b/state) $(cat $b/online)" "online 1"
 expect "rust: MemTotal grew by one block" "$(( ($(mem_total_kb) - t0) * 1024 ))" "$bs"
-expect "rust: online memory$id while online -> EINVAL" "$(sysfs_write $b/rust_state online)" EINVAL
-expect "rust: offline memory$id through rust_state" "$(sysfs_write $b/rust_state offline)" OK
+expect "rust: online memory$id while online -> EINVAL" "$(sysfs_write $b/state online)" EINVAL
+expect "rust: offline memory$id through state" "$(sysfs_write $b/state offline)" OK
 wait_for 10 grep -q "offline .*/memory$id (memory)" "$events"
 kill "$monitor" 2>/dev/null
 wait "$monitor" 2>/dev/null
@@ -106,15 +110,15 @@ expect "rust: uevents seen for memory$id" \
 	"$(sed -nE "s/^KERNEL\[[0-9. ]+\] ([a-z]+) +\/devices\/system\/memory\/memory$id \(memory\)$/\1/p" "$events" | tr '\n' ' ')" \
 	"online offline "
 rm -f "$events"
-expect "rust: memory$id is offline (rust_state, online)" "$(cat $b/rust_state) $(cat $b/online)" "offline 0"
+expect "rust: memory$id is offline (state, online)" "$(cat $b/state) $(cat $b/online)" "offline 0"
 expect "rust: MemTotal back" "$(mem_total_kb)" "$t0"
 
-# Contention: one task onlines and offlines memory$id through rust_state
-# while another reads every block's rust_state; both take the device hotplug
+# Contention: one task onlines and offlines memory$id through state
+# while another reads every block's state; both take the device hotplug
 # lock with lock_device_hotplug_sysfs(), so each sees it taken by the other
 # at times and restarts its system call (ERESTARTNOINTR), which userspace
 # must never see: every write succeeds, every read gives a state.
-res=$(/usr/bin/python3 - "$b/rust_state" "$MEM" <<'PY'
+res=$(/usr/bin/python3 - "$b/state" "$MEM" <<'PY'
 import collections, glob, os, sys, threading, time
 state, mem = sys.argv[1], sys.argv[2]
 end = time.time() + 5
@@ -135,7 +139,7 @@ def writer():
             seen["write errno %d" % e.errno] += 1
 def reader():
     while time.time() < end:
-        for f in glob.glob(mem + "/memory*/rust_state"):
+        for f in glob.glob(mem + "/memory*/state"):
             try:
                 with open(f) as fh:
                     v = fh.read().strip()
@@ -152,17 +156,27 @@ print(" ".join("%s=%d" % kv for kv in sorted(seen.items())))
 PY
 )
 if [[ "$res" =~ ^read\ ok=[0-9]+\ write\ ok=[0-9]+$ ]]; then
-	tap_ok "rust: 5 s of rust_state writes and reads at once, no error seen ($res)"
+	tap_ok "rust: 5 s of state writes and reads at once, no error seen ($res)"
 else
-	tap_not_ok "rust: 5 s of rust_state writes and reads at once, no error seen" "$res"
+	tap_not_ok "rust: 5 s of state writes and reads at once, no error seen" "$res"
 fi
-expect "rust: memory$id offline after it, MemTotal back" "$(cat $b/rust_state) $(mem_total_kb)" "offline $t0"
+expect "rust: memory$id offline after it, MemTotal back" "$(cat $b/state) $(mem_total_kb)" "offline $t0"
 
 mark=$(dmesg | wc -l)
 expect "rust: rmmod $MOD" "$(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0"
 expect "rust: the built-in driver serves the blocks again" \
 	"$(dmesg_since "$mark" | grep -c 'memory: memory block devices served by the built-in driver')" 1
-expect "rust: rust_probe is gone" "$(ls $MEM/rust_probe 2>&1 | grep -c 'No such file')" 1
+# What the module counted: one probe, the onlines and offlines of memory$id
+# through its operations, every block's files read at least once.
+served=$(dmesg_since "$mark" | sed -n "s/.*$MOD: served //p")
+read -r _ _ pshow _ _ sshow _ sstore _ nprobe _ non _ noff <<< "$served"
+if [ "${nprobe:-}" = 1 ] && [ "${pshow:-0}" -ge "$nblocks" ] && [ "${sshow:-0}" -ge "$nblocks" ] &&
+	[ "${sstore:-0}" -ge 4 ] && [ "${non:-0}" -ge 2 ] && [ "${noff:-0}" -ge 2 ]; then
+	tap_ok "rust: Rust served the files and operations ($served)"
+else
+	tap_not_ok "rust: Rust served the files and operations (probe 1, a read of each block, >= 4 state writes, >= 2 onlines and offlines)" \
+		"served: '$served'"
+fi
 expect "rust: memory$id is offline under the built-in driver" "$(cat $b/state 2>&1)" offline
-expect "rust: memory$id rust_phys_index was the built-in phys_index" "$rust_phys" "$(cat $b/phys_index 2>&1)"
+expect "rust: memory$id phys_index was the built-in phys_index" "$rust_phys" "$(cat $b/phys_index 2>&1)"
 echo "$auto" > $MEM/auto_online_blocks

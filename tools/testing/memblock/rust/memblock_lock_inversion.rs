@@ -3,15 +3,16 @@
 //! Negative control for lockdep: takes a memory block's device lock and then the memory hotplug
 //! lock, the order that `kernel::memory` makes impossible in safe Rust, on purpose.
 //!
-//! It registers a provider (so that the block device mutexes are in a lock class lockdep
-//! validates), takes the locks once in the right order through the abstractions, and then in the
-//! inverted order through the raw bindings. Lockdep must report a possible circular locking
-//! dependency between the block's device lock and the memory hotplug lock. Load it only in a
-//! kernel you are about to throw away: lockdep turns itself off after a report.
+//! It takes the locks once in the right order through the abstractions, and then in the inverted
+//! order, still through them but with a memory hotplug guard forged with `unsafe` (the one thing
+//! the types cannot stop): the block lock (`memory_block_lock()`, which lets lockdep see it)
+//! without the memory hotplug lock, and then the memory hotplug lock. Lockdep must report a
+//! possible circular locking dependency between the block lock and the memory hotplug lock. Load
+//! it only in a kernel you are about to throw away: lockdep turns itself off after a report.
 
-use kernel::memory::block::{MemoryBlock, Registration};
+use kernel::memory::block::MemoryBlock;
 use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
-use kernel::{bindings, c_str, prelude::*};
+use kernel::prelude::*;
 
 module! {
     type: MemblockLockInversion,
@@ -21,37 +22,30 @@ module! {
     license: "GPL",
 }
 
-struct MemblockLockInversion {
-    _provider: Registration,
-}
+struct MemblockLockInversion;
 
 impl kernel::Module for MemblockLockInversion {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        let provider = Registration::register(c_str!("memblock_lock_inversion"), module)?;
-        let mut device_hotplug = DeviceHotplugGuard::lock();
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        // SAFETY: Module initialisation is no sysfs callback nor a provider's, and this task does
+        // not hold the lock.
+        let mut device_hotplug = unsafe { DeviceHotplugGuard::lock() };
         let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
         {
             let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
             drop(block.lock(&mut mem_hotplug));
         }
         pr_info!("locked memory0 in the right order; now the inverted order\n");
-        let mem = (&*block as *const MemoryBlock)
-            .cast_mut()
-            .cast::<bindings::memory_block>();
-        // SAFETY: `block` holds a reference to the block, so its device is alive; the device
-        // hotplug lock is held, so the inverted order cannot really deadlock here: this only
-        // shows lockdep the order.
-        unsafe {
-            let dev = core::ptr::addr_of_mut!((*mem).dev);
-            bindings::device_lock(dev);
-            bindings::mem_hotplug_begin();
-            bindings::mem_hotplug_done();
-            bindings::device_unlock(dev);
-        }
+        // SAFETY: Not safe at all, on purpose: a guard that proves nothing (it is a zero-sized type
+        // like `()`), so that the block lock is taken without the memory hotplug lock; it is
+        // forgotten below, so its `Drop` never releases a lock that was not taken.
+        let mut forged = unsafe { core::mem::transmute::<(), MemHotplugGuard<'_>>(()) };
+        let locked = block.lock(&mut forged);
+        let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+        drop(mem_hotplug);
+        drop(locked);
+        core::mem::forget(forged);
         pr_info!("inverted order done\n");
         drop(device_hotplug);
-        Ok(Self {
-            _provider: provider,
-        })
+        Ok(Self)
     }
 }

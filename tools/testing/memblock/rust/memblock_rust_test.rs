@@ -2,23 +2,22 @@
 
 //! Test module for the memory block abstractions (`kernel::memory`, `kernel::sysfs`).
 //!
-//! While loaded it serves the memory block devices with a few files of its own, written with the
-//! abstractions: `rust_phys_index` (read-only), `rust_state` (read-write: online and offline in the
-//! lock order of `kernel::memory`), and on the memory root `rust_probe` (write-only: hot-add) and
-//! `rust_probed` (read-only: how many blocks `rust_probe` added).
-//! `tools/testing/memblock/rust-abstractions.sh` compares them with the built-in files.
+//! While loaded it is the memory block provider and serves, written with the abstractions, every
+//! block's `phys_index` and `state` (online and offline in the lock order of `kernel::memory`),
+//! the memory root's `probe`, and the online and offline operations (with the built-in driver's
+//! code). It counts what it served and logs the counts when it is unloaded:
+//! `tools/testing/memblock/rust-abstractions.sh` checks that they match what it did, and that
+//! the files give what the built-in ones give.
 //!
 //! It is also the control of the compile-fail check: it takes the locks in the right order and
 //! must build, while every case in `compile-fail/` takes them wrongly and must not.
 
 use core::fmt::Write;
-use kernel::memory::block::{MemoryBlock, Registration, StateRequest};
-use kernel::memory::hotplug::{
-    add_memory, phys_addr_to_nid, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard,
-};
-use kernel::memory::{block_size_bytes, root_device};
-use kernel::sysfs::{Attribute, AttributeOps, GroupRegistration, ShowBuffer};
-use kernel::{attribute_group, attribute_groups, c_str, device::Device, prelude::*};
+use core::sync::atomic::{AtomicU64, Ordering};
+use kernel::memory::block::{Changing, MemoryBlock, Operations, Registration, StateRequest};
+use kernel::memory::hotplug::{probe, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard};
+use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer};
+use kernel::{attribute_group, c_str, device::Device, prelude::*};
 
 module! {
     type: MemblockRustTest,
@@ -28,6 +27,16 @@ module! {
     license: "GPL",
 }
 
+/// What was served: reads of `phys_index` and `state`, writes to `state`, onlines and offlines.
+static PHYS_INDEX_SHOWS: AtomicU64 = AtomicU64::new(0);
+static STATE_SHOWS: AtomicU64 = AtomicU64::new(0);
+static STATE_STORES: AtomicU64 = AtomicU64::new(0);
+static ONLINES: AtomicU64 = AtomicU64::new(0);
+static OFFLINES: AtomicU64 = AtomicU64::new(0);
+
+/// How many blocks `probe` added: state of the driver owned by the device hotplug lock.
+static PROBED: DeviceHotplugLocked<u64> = DeviceHotplugLocked::new(0);
+
 struct PhysIndex;
 
 #[vtable]
@@ -35,22 +44,22 @@ impl AttributeOps for PhysIndex {
     type Target = MemoryBlock;
 
     fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+        PHYS_INDEX_SHOWS.fetch_add(1, Ordering::Relaxed);
         // C's phys_index: memory_block_id(start_section_nr), the block's id.
         Ok(writeln!(buf, "{:08x}", block.id())?)
     }
 }
 
-struct RustState;
+struct State;
 
 #[vtable]
-impl AttributeOps for RustState {
+impl AttributeOps for State {
     type Target = MemoryBlock;
 
     fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
-        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
-        let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        let state = block.lock(&mut mem_hotplug).state();
-        Ok(writeln!(buf, "{state}")?)
+        STATE_SHOWS.fetch_add(1, Ordering::Relaxed);
+        // As C's state_show: no lock, a read never waits for a hot-add.
+        Ok(writeln!(buf, "{}", block.state())?)
     }
 
     fn store(block: &MemoryBlock, input: &[u8]) -> Result<usize> {
@@ -58,6 +67,7 @@ impl AttributeOps for RustState {
         let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
         let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
         let mut locked = block.lock(&mut mem_hotplug);
+        STATE_STORES.fetch_add(1, Ordering::Relaxed);
         let changed = match request {
             StateRequest::Offline => locked.offline()?,
             StateRequest::Online(online_type) => locked.online(online_type)?,
@@ -70,86 +80,95 @@ impl AttributeOps for RustState {
     }
 }
 
-struct RustProbe;
-
-/// How many blocks `rust_probe` added: state of the driver owned by the device hotplug lock.
-static PROBED: DeviceHotplugLocked<u64> = DeviceHotplugLocked::new(0);
-
-/// Parses an address as `kstrtoull(buf, 0, ...)` does: `0x` hexadecimal, `0` octal, decimal,
-/// with one optional trailing newline.
+/// Parses an address as `kstrtoull(buf, 0, ...)` does: an optional `+`, then `0x` hexadecimal,
+/// `0` octal or decimal, with one optional trailing newline; the input ends at its first NUL.
 fn parse_address(input: &[u8]) -> Result<u64> {
-    let text = input.strip_suffix(b"\n").unwrap_or(input);
+    let end = input.iter().position(|&b| b == 0).unwrap_or(input.len());
+    let text = &input[..end];
+    let text = text.strip_suffix(b"\n").unwrap_or(text);
     let text = core::str::from_utf8(text).map_err(|_| EINVAL)?;
-    let (digits, radix) = if let Some(hex) = text.strip_prefix("0x").or(text.strip_prefix("0X")) {
-        (hex, 16)
-    } else if text.len() > 1 && text.starts_with('0') {
-        (&text[1..], 8)
-    } else {
-        (text, 10)
+    let text = text.strip_prefix('+').unwrap_or(text);
+    let (digits, radix) = match text.strip_prefix("0x").or(text.strip_prefix("0X")) {
+        Some(hex) if hex.starts_with(|c: char| c.is_ascii_hexdigit()) => (hex, 16),
+        _ if text.len() > 1 && text.starts_with('0') => (&text[1..], 8),
+        _ => (text, 10),
     };
-    if digits.is_empty() || digits.starts_with('+') {
+    if digits.is_empty() || !digits.bytes().all(|b| (b as char).is_digit(radix)) {
         return Err(EINVAL);
     }
-    u64::from_str_radix(digits, radix).map_err(|_| EINVAL)
+    u64::from_str_radix(digits, radix).map_err(|_| ERANGE)
 }
 
+struct Probe;
+
 #[vtable]
-impl AttributeOps for RustProbe {
+impl AttributeOps for Probe {
     type Target = Device;
 
     fn store(_root: &Device, input: &[u8]) -> Result<usize> {
         let start = parse_address(input)?;
         let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
-        add_memory(
-            &mut device_hotplug,
-            phys_addr_to_nid(start),
-            start,
-            block_size_bytes(),
-        )?;
+        probe(&mut device_hotplug, start)?;
         *PROBED.get_mut(&mut device_hotplug) += 1;
         Ok(input.len())
     }
 }
 
-struct RustProbed;
+struct Ops;
 
 #[vtable]
-impl AttributeOps for RustProbed {
-    type Target = Device;
+impl Operations for Ops {
+    fn online(block: &mut Changing<'_>) -> Result {
+        ONLINES.fetch_add(1, Ordering::Relaxed);
+        block.builtin_online()
+    }
 
-    fn show(_root: &Device, buf: &mut ShowBuffer<'_>) -> Result {
-        let device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
-        Ok(writeln!(buf, "{}", PROBED.get(&device_hotplug))?)
+    fn offline(block: &mut Changing<'_>) -> Result {
+        OFFLINES.fetch_add(1, Ordering::Relaxed);
+        block.builtin_offline()
     }
 }
 
-static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("rust_phys_index"));
-static STATE: Attribute<RustState> = Attribute::read_write(c_str!("rust_state"));
-static PROBE: Attribute<RustProbe> = Attribute::write_only(c_str!("rust_probe"));
-static PROBED_COUNT: Attribute<RustProbed> = Attribute::read_only(c_str!("rust_probed"));
+static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
+static STATE: Attribute<State> = Attribute::read_write(c_str!("state"));
+static PROBE: Attribute<Probe> = Attribute::write_only(c_str!("probe"));
 
-attribute_group!(static BLOCK_ATTRS: MemoryBlock = [PHYS_INDEX, STATE]);
-attribute_groups!(static BLOCK_GROUPS: MemoryBlock = [BLOCK_ATTRS]);
-attribute_group!(static ROOT_ATTRS: Device = [PROBE, PROBED_COUNT]);
+attribute_group!(static BLOCK_FILES: MemoryBlock = [PHYS_INDEX, STATE]);
+attribute_group!(static ROOT_FILES: Device = [PROBE]);
 
 struct MemblockRustTest {
-    _root_files: GroupRegistration,
-    _provider: Registration,
+    _provider: Registration<Ops>,
 }
 
 impl kernel::Module for MemblockRustTest {
-    fn init(module: &'static ThisModule) -> Result<Self> {
-        let provider = Registration::register_with_groups(
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let provider = Registration::register(
             c_str!("memblock_rust_test"),
-            module,
-            &BLOCK_GROUPS,
+            Some(&BLOCK_FILES),
+            Some(&ROOT_FILES),
         )?;
-        let root = root_device(&DeviceHotplugGuard::lock()).ok_or(ENODEV)?;
-        let root_files = GroupRegistration::new(&root, &ROOT_ATTRS)?;
         pr_info!("serving the memory blocks\n");
         Ok(Self {
-            _root_files: root_files,
             _provider: provider,
         })
+    }
+}
+
+impl Drop for MemblockRustTest {
+    fn drop(&mut self) {
+        // The guard would wait for a store of ours in flight: try it, as a store would.
+        let probed = match DeviceHotplugGuard::lock_sysfs() {
+            Ok(guard) => *PROBED.get(&guard),
+            Err(_) => u64::MAX,
+        };
+        pr_info!(
+            "served phys_index show {} state show {} store {} probe {} online {} offline {}\n",
+            PHYS_INDEX_SHOWS.load(Ordering::Relaxed),
+            STATE_SHOWS.load(Ordering::Relaxed),
+            STATE_STORES.load(Ordering::Relaxed),
+            probed,
+            ONLINES.load(Ordering::Relaxed),
+            OFFLINES.load(Ordering::Relaxed),
+        );
     }
 }

@@ -4,10 +4,10 @@
 // host/rust-check.sh builds each case as `compile_fail_case.ko`. What most cases use:
 
 #[allow(unused_imports)]
-use kernel::memory::block::{MemoryBlock, OnlineType};
+use kernel::memory::block::{Changing, MemoryBlock, OnlineType, Operations, Registration};
 #[allow(unused_imports)]
 use kernel::memory::hotplug::{
-    add_memory, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard,
+    probe, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard, Probed,
 };
 use kernel::prelude::*;
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Must not compile with `--cfg wrong`: memory added (add_memory() takes the memory hotplug lock
-//! itself) while the memory hotplug guard is held.
+//! Must not compile with `--cfg wrong`: memory added (probe() takes the memory hotplug lock itself)
+//! while the memory hotplug guard is held.
 //!
 //! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
 //
@@ -9,12 +9,12 @@
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = DeviceHotplugGuard::lock();
+    let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
     let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
     #[cfg(not(wrong))]
     drop(mem_hotplug);
     // Not block-aligned: it would fail with EINVAL if it ran.
-    let _ = add_memory(&mut device_hotplug, 0, 0x100000001, 0x8000000);
+    let _ = probe(&mut device_hotplug, 0x100000001);
     #[cfg(wrong)]
     drop(mem_hotplug);
     Ok(())

@@ -1,0 +1,20 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! Must not compile with `--cfg wrong`: memory removed without the handle that `probe()` gives
+//! for what it added (boot memory, a DIMM or virtio-mem's memory would go).
+//!
+//! Without it (the control) the same module removes only what it probed, and builds.
+//
+// expect: error[E0451]: field `start` of struct `Probed` is private
+
+/// The case: what the module does at load.
+fn case() -> Result {
+    let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+    #[cfg(not(wrong))]
+    let probed = probe(&mut device_hotplug, 0x100000000)?;
+    #[cfg(wrong)]
+    let probed = Probed { start: 0 };
+    probed.remove(&mut device_hotplug).map_err(|(e, _)| e)
+}
+
+include!("module.rs");
