@@ -72,11 +72,14 @@ say "$NOP: $written file(s) written"
 
 frag=$BUILD/nop.config
 grep -vE '^CONFIG_(TEST_)?MEMORY_BLOCK_PROVIDER=' "$TOP/configs/guest.config" > "$frag.new"
-echo '# CONFIG_MEMORY_BLOCK_PROVIDER is not set' >> "$frag.new"
 if ! cmp -s "$frag.new" "$frag" || [ ! -f "$NOP/.config" ]; then
 	mv "$frag.new" "$frag"
 	TREE=$NOP FRAG=$frag STEP=nop-config bash "$TOP/host/config.sh"
 else
 	rm -f "$frag.new"
+fi
+# MEMORY_BLOCK_PROVIDER has no prompt: it is off unless something selects it.
+if grep -q '^CONFIG_MEMORY_BLOCK_PROVIDER=' "$NOP/.config"; then
+	die "$NOP/.config has CONFIG_MEMORY_BLOCK_PROVIDER: something in $(basename "$frag") selects it"
 fi
 TREE=$NOP BUILD_LOG=$BUILD/build-nop.log STEP=nop-build bash "$TOP/host/build.sh"
