@@ -205,7 +205,8 @@ pub type Mode = u16;
 /// # Invariants
 ///
 /// `raw` is a valid `struct device_attribute` whose name is a `'static` C string and whose `show`
-/// and `store` are the trampolines of `O` (or NULL where `O` has no such callback).
+/// and `store` are the trampolines of `O` (or NULL where `O` has no such callback or the mode
+/// does not allow it).
 ///
 /// # Examples
 ///
@@ -271,13 +272,14 @@ impl<O: AttributeOps> Attribute<O> {
         let mut raw: bindings::device_attribute = unsafe { core::mem::zeroed() };
         raw.attr.name = name.as_char_ptr();
         raw.attr.mode = mode;
-        if O::HAS_SHOW {
+        // Only the callbacks the mode allows: a read-only file has no `store`.
+        if O::HAS_SHOW && mode & 0o444 != 0 {
             raw.show = Some(show_callback::<O>);
         }
-        if O::HAS_STORE {
+        if O::HAS_STORE && mode & 0o222 != 0 {
             raw.store = Some(store_callback::<O>);
         }
-        // INVARIANT: `name` is `'static`, the callbacks are those of `O`.
+        // INVARIANT: `name` is `'static`, the callbacks are those of `O` that `mode` allows.
         Self {
             raw: Opaque::new(raw),
             _ops: PhantomData,

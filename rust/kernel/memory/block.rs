@@ -518,7 +518,13 @@ unsafe extern "C" fn offline_callback<T: Operations>(mem: *mut bindings::memory_
 ///
 /// The devices and their files stay: userspace sees nothing change. Registering and dropping
 /// take no hotplug lock, so they can be done with any guard held; dropping waits for the
-/// operations and file callbacks in flight, so it must not be done from one of them.
+/// operations and file callbacks in flight (an offline in progress can take a while), so it must
+/// not be done from one of them: keep the registration in the module, not where a callback can
+/// reach it.
+///
+/// The operations must leave the block in the state they report: an operation that returns
+/// `Ok(())` without the block online (or offline), or an error with it, is fixed up by the C side
+/// with a warning.
 ///
 /// # Examples
 ///

@@ -63,6 +63,9 @@ impl DeviceHotplugGuard {
 
     /// Takes the device hotplug lock for a sysfs `store` callback (`lock_device_hotplug_sysfs()`).
     ///
+    /// For system calls only: the restart is a system call's. Not from a kernel thread, nor from a
+    /// memory block provider's operations (whose caller holds the lock).
+    ///
     /// If the lock is taken, it does not wait (a file's removal waits for its callbacks while
     /// holding the lock): it fails with [`ERESTARTNOINTR`], to be returned from the callback
     /// unchanged, so that the write system call is restarted.
@@ -260,8 +263,12 @@ impl Probed {
 
     /// Removes the block and its device, as `remove_memory()` does, if it is offline.
     ///
-    /// Fails with `EBUSY` if it is not offline (the handle is given back then), or with
-    /// `ENOENT` if it was removed already.
+    /// Fails with `EBUSY` if it is not offline, or with `ENOENT` if it was removed already; the
+    /// handle is given back with the error.
+    ///
+    /// Removing the device waits for the callbacks of its files in flight: do not call this from
+    /// one of the block's own files.
+    #[cfg(CONFIG_MEMORY_HOTREMOVE)]
     pub fn remove(self, device_hotplug: &mut DeviceHotplugGuard) -> Result<(), (Error, Self)> {
         let _ = device_hotplug;
         let section = self.start >> bindings::SECTION_SIZE_BITS;
@@ -295,7 +302,7 @@ impl Probed {
 /// (`__add_memory()`).
 ///
 /// Like the `probe` file, which only root may write, it takes the caller's word that the range
-/// is memory: use it for what an administrator asked for.
+/// is memory that nothing else uses, hence `unsafe`.
 ///
 /// It takes the memory hotplug lock itself, and then the new block's device lock: the order of
 /// [`crate::memory`]. The device hotplug guard is borrowed mutably, so no [`MemHotplugGuard`]
@@ -310,11 +317,17 @@ impl Probed {
 /// use kernel::memory::{block_size_bytes, hotplug::*};
 ///
 /// let mut guard = DeviceHotplugGuard::lock_sysfs()?;
-/// // Not block-aligned: nothing is added.
-/// assert_eq!(probe(&mut guard, block_size_bytes() + 4096).err(), Some(EINVAL));
+/// // SAFETY: Not block-aligned: it fails before it adds anything.
+/// let probed = unsafe { probe(&mut guard, block_size_bytes() + 4096) };
+/// assert_eq!(probed.err(), Some(EINVAL));
 /// # Ok::<(), Error>(())
 /// ```
-pub fn probe(device_hotplug: &mut DeviceHotplugGuard, phys_addr: u64) -> Result<Probed> {
+///
+/// # Safety
+///
+/// The block at `phys_addr` must be memory (RAM) that nothing else uses: the kernel hands it out
+/// once it is onlined. An administrator's write of `phys_addr` to a `probe` file says so.
+pub unsafe fn probe(device_hotplug: &mut DeviceHotplugGuard, phys_addr: u64) -> Result<Probed> {
     let _ = device_hotplug;
     let size = super::block_size_bytes();
     if phys_addr % size != 0 || phys_addr.checked_add(size).is_none() {
@@ -323,6 +336,7 @@ pub fn probe(device_hotplug: &mut DeviceHotplugGuard, phys_addr: u64) -> Result<
     // SAFETY: The device hotplug lock is held, as `__add_memory()` requires (with no flags,
     // `MHP_NONE`, as `probe` passes), and the memory hotplug lock is not: the guard that would
     // prove it would borrow `device_hotplug`. The node is the one of the address, a valid node.
+    // The range is memory nothing else uses, as the caller guarantees.
     to_result(unsafe { bindings::__add_memory(phys_addr_to_nid(phys_addr), phys_addr, size, 0) })?;
     // INVARIANT: `probe` added the block at `phys_addr`.
     Ok(Probed { start: phys_addr })

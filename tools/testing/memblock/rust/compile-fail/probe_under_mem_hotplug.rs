@@ -14,7 +14,8 @@ fn case() -> Result {
     #[cfg(not(wrong))]
     drop(mem_hotplug);
     // Not block-aligned: it would fail with EINVAL if it ran.
-    let _ = probe(&mut device_hotplug, 0x100000001);
+    // SAFETY: Not block-aligned: it fails before it adds anything.
+    let _ = unsafe { probe(&mut device_hotplug, 0x100000001) };
     #[cfg(wrong)]
     drop(mem_hotplug);
     Ok(())
