@@ -23,14 +23,20 @@ if [ "$(git -C "$BASE" rev-parse HEAD 2>/dev/null)" != "$want" ]; then
 	git -C "$MAIN" worktree add -q --detach "$BASE" pristine
 fi
 
-frag=$BUILD/base.config
-grep -v 'MEMORY_BLOCK_PROVIDER' "$TOP/configs/guest.config" > "$frag.new"
-if ! cmp -s "$frag.new" "$frag" || [ ! -f "$BASE/.config" ]; then
-	mv "$frag.new" "$frag"
-	TREE=$BASE FRAG=$frag STEP=base-config bash "$TOP/host/config.sh"
-else
-	rm -f "$frag.new"
-fi
+# configure TREE NAME PATTERN: the fragment less the lines matching PATTERN,
+# written to build/NAME.config; the tree is configured again when it changed.
+configure() {
+	local frag=$BUILD/$2.config
+	grep -vE "$3" "$TOP/configs/guest.config" > "$frag.new"
+	if ! cmp -s "$frag.new" "$frag" || [ ! -f "$1/.config" ]; then
+		mv "$frag.new" "$frag"
+		TREE=$1 FRAG=$frag STEP=$2-config bash "$TOP/host/config.sh"
+	else
+		rm -f "$frag.new"
+	fi
+}
+
+configure "$BASE" base 'MEMORY_BLOCK_PROVIDER'
 TREE=$BASE BUILD_LOG=$BUILD/build-base.log STEP=base-build bash "$TOP/host/build.sh"
 
 # The patched tree without the provider: build/linux's patched and overlay
@@ -70,16 +76,9 @@ done < <(cat "$BUILD/applied-nop.list" 2>/dev/null)
 cp "$BUILD/applied.list" "$BUILD/applied-nop.list"
 say "$NOP: $written file(s) written"
 
-frag=$BUILD/nop.config
-grep -vE '^CONFIG_(TEST_)?MEMORY_BLOCK_PROVIDER=' "$TOP/configs/guest.config" > "$frag.new"
-if ! cmp -s "$frag.new" "$frag" || [ ! -f "$NOP/.config" ]; then
-	mv "$frag.new" "$frag"
-	TREE=$NOP FRAG=$frag STEP=nop-config bash "$TOP/host/config.sh"
-else
-	rm -f "$frag.new"
-fi
+configure "$NOP" nop '^CONFIG_(TEST_)?MEMORY_BLOCK_PROVIDER='
 # MEMORY_BLOCK_PROVIDER has no prompt: it is off unless something selects it.
 if grep -q '^CONFIG_MEMORY_BLOCK_PROVIDER=' "$NOP/.config"; then
-	die "$NOP/.config has CONFIG_MEMORY_BLOCK_PROVIDER: something in $(basename "$frag") selects it"
+	die "$NOP/.config has CONFIG_MEMORY_BLOCK_PROVIDER: something in build/nop.config selects it"
 fi
 TREE=$NOP BUILD_LOG=$BUILD/build-nop.log STEP=nop-build bash "$TOP/host/build.sh"

@@ -126,6 +126,23 @@ run_plan() {
 	done < "$OUT/$plan/results.tap"
 }
 
+# dump_equal SECTION NAME EXPECTED ACTUAL: one result, the two sysfs dumps
+# (each taken at boot by a plan) are identical.
+dump_equal() {
+	local d
+	section "$1"
+	if [ -s "$3" ] && [ -s "$4" ]; then
+		if d=$(diff "$3" "$4"); then
+			add "ok - $2 ($(wc -l < "$4") lines)"
+		else
+			add "not ok - $2"
+			while IFS= read -r l; do add "# $l"; done < <(head -30 <<< "$d")
+		fi
+	else
+		add "not ok - $2" "# a dump is missing: $3, $4"
+	fi
+}
+
 say "the patch series: git am onto the pristine tree, checkpatch --strict"
 run_host host/series "$TOP/host/series-check.sh"
 
@@ -142,33 +159,13 @@ run_plan lockdep 600 ""
 
 say "boot 4/6: the pristine kernel (no patch series), for its sysfs dump at boot"
 TREE=$BUILD/linux-base run_plan base 600 ""
-section host/base-dump
-name="series: sysfs dump at boot identical to the pristine kernel's"
-if [ -s "$OUT/base/sysfs-dump.txt" ] && [ -s "$OUT/suite/sysfs-dump.txt" ]; then
-	if d=$(diff "$OUT/base/sysfs-dump.txt" "$OUT/suite/sysfs-dump.txt"); then
-		add "ok - $name ($(wc -l < "$OUT/suite/sysfs-dump.txt") lines)"
-	else
-		add "not ok - $name"
-		while IFS= read -r l; do add "# $l"; done < <(head -30 <<< "$d")
-	fi
-else
-	add "not ok - $name" "# a dump is missing: $OUT/base/sysfs-dump.txt, $OUT/suite/sysfs-dump.txt"
-fi
+dump_equal host/base-dump "series: sysfs dump at boot identical to the pristine kernel's" \
+	"$OUT/base/sysfs-dump.txt" "$OUT/suite/sysfs-dump.txt"
 
 say "boot 5/6: the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER, for its sysfs dump at boot"
 TREE=$BUILD/linux-nop run_plan nop 600 ""
-section host/nop-dump
-name="series without CONFIG_MEMORY_BLOCK_PROVIDER: sysfs dump at boot identical to the pristine kernel's"
-if [ -s "$OUT/base/sysfs-dump.txt" ] && [ -s "$OUT/nop/sysfs-dump.txt" ]; then
-	if d=$(diff "$OUT/base/sysfs-dump.txt" "$OUT/nop/sysfs-dump.txt"); then
-		add "ok - $name ($(wc -l < "$OUT/nop/sysfs-dump.txt") lines)"
-	else
-		add "not ok - $name"
-		while IFS= read -r l; do add "# $l"; done < <(head -30 <<< "$d")
-	fi
-else
-	add "not ok - $name" "# a dump is missing: $OUT/base/sysfs-dump.txt, $OUT/nop/sysfs-dump.txt"
-fi
+dump_equal host/nop-dump "series without CONFIG_MEMORY_BLOCK_PROVIDER: sysfs dump at boot identical to the pristine kernel's" \
+	"$OUT/base/sysfs-dump.txt" "$OUT/nop/sysfs-dump.txt"
 
 say "boot 6/6: the splat detector's self-test (each kind of report provoked on purpose)"
 run_plan splat 600 ""
