@@ -17,9 +17,11 @@ set -u
 #  - file callbacks in flight when the module is unloaded finish, and the
 #    unload waits for them;
 #  - the upstream selftest passes under the provider;
-#  - memory failure's lock-free lookups of blocks (soft and hard offline,
-#    unpoison) race a load/unload loop with no splat (SLUB debug, KFENCE
-#    and kmemleak watch: the harness's splat scan).
+#  - memory failure's lock-free lookups of blocks (soft offline, unpoison)
+#    race a load/unload loop with no splat (SLUB debug, KFENCE and
+#    kmemleak watch: the harness's splat scan);
+#  - with fault injection armed, the hand-over allocates nothing and rmmod
+#    cannot fail.
 . "$(dirname "$0")/lib.sh"
 KSFT=${1:?usage: provider.sh KSELFTEST_DIR}
 MOD=test_memory_block_provider
@@ -218,9 +220,11 @@ expect "provider: the show in flight read memory0's state" "$(cat "$out.show")" 
 expect "provider: the store in flight onlined memory$n" "$(cat "$out.store") $(cat $MEM/memory$n/state)" "OK online"
 rm -f "$out" "$out.show" "$out.store"
 
-# Memory failure counts poisoned pages per block with lock-free lookups:
-# soft-offline, unpoison and hard-offline pages of memory$n (online movable)
-# while the provider is loaded and unloaded in a loop.
+# Memory failure counts poisoned pages per block with lock-free lookups
+# (memblk_nr_poison_inc/sub): soft-offline and unpoison pages of memory$n
+# (online movable) while the provider is loaded and unloaded in a loop.
+# (Not hard offline: a page unpoisoned to be free can be taken by a task
+# before memory_failure() runs, which then kills the task.)
 progress "provider: hwpoison of memory$n's pages under a load/unload loop"
 modprobe hwpoison_inject 2>/dev/null
 hwc() { awk '/^HardwareCorrupted:/ { print $2 }' /proc/meminfo; }
@@ -238,24 +242,93 @@ for i in $(seq 0 63); do
 		errs+=("unpoison $(printf '0x%x' $((a / 4096))) failed")
 	np=$((np + 1))
 done
-# Hard-offline pages soft-offline took off the free lists and unpoison put
-# back, so that they are free: no task owns them.
-for i in 0 1 2 3; do
-	a=$(( base + i * 4096 ))
-	sysfs_write $MEM/soft_offline_page "$(printf '0x%x' $a)" > /dev/null
-	{ printf '0x%x' $((a / 4096)) > /sys/kernel/debug/hwpoison/unpoison-pfn; } 2>/dev/null
-	r=$(sysfs_write $MEM/hard_offline_page "$(printf '0x%x' $a)")
-	[ "$r" = OK ] || errs+=("hard_offline_page $(printf '0x%x' $a): $r")
-done
 touch "$stop"
 wait "$loop"
 cycles=$(cat "$stop.cycles" 2>/dev/null)
 rm -f "$stop" "$stop.cycles"
 if [ ${#errs[@]} = 0 ] && [ "$np" = 64 ]; then
-	tap_ok "provider: 64 pages soft-offlined and unpoisoned, 4 hard-offlined, during $cycles load/unload cycles"
+	tap_ok "provider: 64 pages soft-offlined and unpoisoned during $cycles load/unload cycles"
 else
-	tap_not_ok "provider: 64 pages soft-offlined and unpoisoned, 4 hard-offlined, during load/unload cycles" \
+	tap_not_ok "provider: 64 pages soft-offlined and unpoisoned during load/unload cycles" \
 		"${errs[@]}" "cycles: $cycles"
 fi
-expect "provider: HardwareCorrupted grew by the 4 hard-offlined pages" "$(( $(hwc) - h0 ))" 16
+expect "provider: HardwareCorrupted back to its value (every poison counted and uncounted)" "$(( $(hwc) - h0 ))" 0
+if lsmod | grep -q "^$MOD "; then rmmod $MOD; fi
+
+# Fault injection: the take-over and the give-back allocate nothing, and
+# rmmod cannot fail.  /proc/self/fail-nth makes the Nth allocation of the
+# writing task fail (failslab, GFP_KERNEL included); a write to the test
+# module's reregister file gives the blocks back and takes them over again.
+progress "provider: the hand-over with fault injection armed"
+{ echo N > /sys/kernel/debug/failslab/ignore-gfp-wait; echo 0 > /sys/kernel/debug/failslab/verbose; } 2>/dev/null
+expect "provider: modprobe $MOD" "$(load)" "rc=0"
+res=$(/usr/bin/python3 - "$DBG/reregister" <<'PY'
+import os, sys
+def arm(n):
+    with open("/proc/self/fail-nth", "w") as f:
+        f.write(str(n))
+def left():
+    with open("/proc/self/fail-nth") as f:
+        n = f.read().strip()
+    arm(0)
+    return n
+# The control: creating a pipe allocates, so an armed fault fires.
+arm(1)
+try:
+    os.close(os.pipe()[0])
+    control = "pipe created"
+except OSError as e:
+    control = "pipe failed errno %d" % e.errno
+control += ", fail-nth left " + left()
+fd = os.open(sys.argv[1], os.O_WRONLY)
+arm(1)
+try:
+    os.write(fd, b"1")
+    hand = "reregistered"
+except OSError as e:
+    hand = "reregister failed errno %d" % e.errno
+hand += ", fail-nth left " + left()
+os.close(fd)
+print(control + "; " + hand)
+PY
+)
+case "$res" in
+"pipe failed errno 12, fail-nth left 0; "*|"pipe failed errno 23, fail-nth left 0; "*) tap_ok "provider: fail-nth works (control: ${res%%;*})" ;;
+*) tap_not_ok "provider: fail-nth works (control: a pipe with its first allocation failing)" "$res" ;;
+esac
+expect "provider: give-back and take-over with fail-nth 1 armed: no allocation" "${res#*; }" \
+	"reregistered, fail-nth left 1"
+# rmmod with its Nth allocation failing, N = 1, 2, ...: it succeeds every
+# time and the built-in driver serves; until an N is not reached.
+bad=() n=0 out=
+while [ $n -lt 64 ]; do
+	n=$((n + 1))
+	[ "$n" = 1 ] || load > /dev/null
+	out=$(/usr/bin/python3 - "$MOD" "$n" <<'PY'
+import ctypes, os, sys
+libc = ctypes.CDLL(None, use_errno=True)
+with open("/proc/self/fail-nth", "w") as f:
+    f.write(sys.argv[2])
+r = libc.syscall(176, sys.argv[1].encode(), os.O_NONBLOCK)   # delete_module
+e = ctypes.get_errno()
+with open("/proc/self/fail-nth") as f:
+    left = f.read().strip()
+with open("/proc/self/fail-nth", "w") as f:
+    f.write("0")
+print("ok" if r == 0 else "errno %d" % e, "injected" if left == "0" else "not-reached")
+PY
+)
+	case "$out" in
+	"ok injected") ;;
+	"ok not-reached") break ;;
+	*) bad+=("N=$n: rmmod: $out") ; break ;;
+	esac
+	lsmod | grep -q "^$MOD " && bad+=("N=$n: $MOD still loaded")
+	[ "$(cat $MEM/memory0/state 2>&1)" = online ] || bad+=("N=$n: memory0/state: $(cat $MEM/memory0/state 2>&1)")
+done
+if [ ${#bad[@]} = 0 ] && [ "$out" = "ok not-reached" ]; then
+	tap_ok "provider: rmmod with its Nth allocation failing succeeded for N = 1..$((n - 1)) (N = $n is past its last allocation)"
+else
+	tap_not_ok "provider: rmmod with its Nth allocation failing succeeds for every N" "${bad[@]}" "last: N=$n $out"
+fi
 if lsmod | grep -q "^$MOD "; then rmmod $MOD; fi
