@@ -264,12 +264,13 @@ progress "provider: the hand-over with fault injection armed"
 expect "provider: modprobe $MOD" "$(load)" "rc=0"
 res=$(/usr/bin/python3 - "$DBG/reregister" <<'PY'
 import os, sys
+# fail-nth is read and written through one descriptor, opened before it is
+# armed: opening it would be an allocation.
+nth = os.open("/proc/self/fail-nth", os.O_RDWR)
 def arm(n):
-    with open("/proc/self/fail-nth", "w") as f:
-        f.write(str(n))
+    os.pwrite(nth, str(n).encode(), 0)
 def left():
-    with open("/proc/self/fail-nth") as f:
-        n = f.read().strip()
+    n = os.pread(nth, 16, 0).decode().strip()
     arm(0)
     return n
 # The control: creating a pipe allocates, so an armed fault fires.
@@ -307,14 +308,13 @@ while [ $n -lt 64 ]; do
 	out=$(/usr/bin/python3 - "$MOD" "$n" <<'PY'
 import ctypes, os, sys
 libc = ctypes.CDLL(None, use_errno=True)
-with open("/proc/self/fail-nth", "w") as f:
-    f.write(sys.argv[2])
-r = libc.syscall(176, sys.argv[1].encode(), os.O_NONBLOCK)   # delete_module
+name = sys.argv[1].encode()
+nth = os.open("/proc/self/fail-nth", os.O_RDWR)
+os.pwrite(nth, sys.argv[2].encode(), 0)
+r = libc.syscall(176, name, os.O_NONBLOCK)   # delete_module
 e = ctypes.get_errno()
-with open("/proc/self/fail-nth") as f:
-    left = f.read().strip()
-with open("/proc/self/fail-nth", "w") as f:
-    f.write("0")
+left = os.pread(nth, 16, 0).decode().strip()
+os.pwrite(nth, b"0", 0)
 print("ok" if r == 0 else "errno %d" % e, "injected" if left == "0" else "not-reached")
 PY
 )
