@@ -247,12 +247,19 @@ pub fn phys_addr_to_nid(phys_addr: u64) -> i32 {
 /// Memory added by anyone else (boot, ACPI, virtio-mem, another `probe`) has no such handle, so it
 /// cannot be removed through this module. Dropping the handle leaves the memory added.
 ///
+/// The handle is neither `Send` nor `Sync`, so it cannot be kept in a `static` (such as a
+/// [`DeviceHotplugLocked`]) or in the module, nor sent to another task: it stays in the call that
+/// probed. That call cannot be a callback of one of the new block's own files, which did not exist
+/// yet, so [`Probed::remove`] never waits for the callback it runs in (removing a device waits for
+/// the callbacks of its files).
+///
 /// # Invariants
 ///
 /// `start` is the block-aligned start of one memory block that [`probe`] added.
 #[derive(Debug)]
 pub struct Probed {
     start: u64,
+    _not_send: PhantomData<*mut ()>,
 }
 
 impl Probed {
@@ -266,8 +273,8 @@ impl Probed {
     /// Fails with `EBUSY` if it is not offline, or with `ENOENT` if it was removed already; the
     /// handle is given back with the error.
     ///
-    /// Removing the device waits for the callbacks of its files in flight: do not call this from
-    /// one of the block's own files.
+    /// Removing the device waits for the callbacks of its files in flight; the handle cannot reach
+    /// one of them (see [`Probed`]).
     #[cfg(CONFIG_MEMORY_HOTREMOVE)]
     pub fn remove(self, device_hotplug: &mut DeviceHotplugGuard) -> Result<(), (Error, Self)> {
         let _ = device_hotplug;
@@ -339,5 +346,8 @@ pub unsafe fn probe(device_hotplug: &mut DeviceHotplugGuard, phys_addr: u64) -> 
     // The range is memory nothing else uses, as the caller guarantees.
     to_result(unsafe { bindings::__add_memory(phys_addr_to_nid(phys_addr), phys_addr, size, 0) })?;
     // INVARIANT: `probe` added the block at `phys_addr`.
-    Ok(Probed { start: phys_addr })
+    Ok(Probed {
+        start: phys_addr,
+        _not_send: PhantomData,
+    })
 }

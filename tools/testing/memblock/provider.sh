@@ -17,8 +17,8 @@ set -u
 #  - file callbacks in flight when the module is unloaded finish, and the
 #    unload waits for them;
 #  - the upstream selftest passes under the provider;
-#  - memory failure's lock-free lookups of blocks (soft offline, unpoison)
-#    race a load/unload loop with no splat (SLUB debug, KFENCE and
+#  - memory failure's lock-free lookups of blocks (hard and soft offline,
+#    unpoison) race a load/unload loop with no splat (SLUB debug, KFENCE and
 #    kmemleak watch: the harness's splat scan);
 #  - with fault injection armed, the hand-over allocates nothing and rmmod
 #    cannot fail.
@@ -221,36 +221,94 @@ expect "provider: the store in flight onlined memory$n" "$(cat "$out.store") $(c
 rm -f "$out" "$out.show" "$out.store"
 
 # Memory failure counts poisoned pages per block with lock-free lookups
-# (memblk_nr_poison_inc/sub): soft-offline and unpoison pages of memory$n
-# (online movable) while the provider is loaded and unloaded in a loop.
-# (Not hard offline: a page unpoisoned to be free can be taken by a task
-# before memory_failure() runs, which then kills the task.)
-progress "provider: hwpoison of memory$n's pages under a load/unload loop"
+# (memblk_nr_poison_inc/sub): hard-offline and soft-offline pages, and
+# unpoison them, while the provider is loaded and unloaded in a loop.
+# Soft offline takes pages of memory$n (online movable): free ones are taken
+# off the free lists, used ones migrated first.  Hard offline
+# (memory_failure()) needs pages that no task can take between their
+# unpoisoning and their poisoning (a task that did would be killed): a
+# helper's own anonymous pages, mlocked, with compaction of mlocked pages and
+# NUMA balancing off so that they keep their frames.  memory_failure() unmaps
+# them and kills nobody (late kill: only an access would), the helper never
+# touches them again, and they are unpoisoned once it has exited.
+progress "provider: hwpoison (hard and soft offline) under a load/unload loop"
 modprobe hwpoison_inject 2>/dev/null
 hwc() { awk '/^HardwareCorrupted:/ { print $2 }' /proc/meminfo; }
 h0=$(hwc)
+saved=()
+for knob in /proc/sys/vm/compact_unevictable_allowed /proc/sys/kernel/numa_balancing; do
+	[ -w "$knob" ] || continue
+	saved+=("$knob=$(cat "$knob")")
+	echo 0 > "$knob"
+done
 stop=$(mktemp -u)
+nhard=16
+/usr/bin/python3 - "$nhard" "$stop.pfns" "$stop.release" <<'PY' &
+import ctypes, mmap, os, struct, sys, time
+n, out, release = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+libc = ctypes.CDLL(None, use_errno=True)
+buf = mmap.mmap(-1, n * 4096, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+for i in range(n):
+    buf[i * 4096] = 0x5a
+addr = ctypes.addressof(ctypes.c_char.from_buffer(buf))
+if libc.mlock(ctypes.c_void_p(addr), ctypes.c_size_t(n * 4096)):
+    sys.exit("mlock failed, errno %d" % ctypes.get_errno())
+pfns = []
+with open("/proc/self/pagemap", "rb") as f:
+    for i in range(n):
+        f.seek((addr // 4096 + i) * 8)
+        e = struct.unpack("<Q", f.read(8))[0]
+        if not e >> 63 or not e & ((1 << 55) - 1):
+            sys.exit("page %d not present or without a PFN: %#x" % (i, e))
+        pfns.append(e & ((1 << 55) - 1))
+with open(out + ".tmp", "w") as f:
+    f.write("".join("%#x\n" % p for p in pfns))
+os.rename(out + ".tmp", out)
+# From here on the pages are not touched: an access would be killed.
+while not os.path.exists(release):
+    time.sleep(0.1)
+os._exit(0)
+PY
+helper=$!
+for i in $(seq 300); do [ -e "$stop.pfns" ] || ! kill -0 $helper 2>/dev/null && break; sleep 0.1; done
+mapfile -t pfns < "$stop.pfns" 2>/dev/null
 ( i=0; while [ ! -e "$stop" ]; do modprobe $MOD && rmmod $MOD || echo "cycle $i failed" >&2; i=$((i + 1)); done; echo "$i" > "$stop.cycles" ) &
 loop=$!
+errs=() nh=0 ns=0
+[ ${#pfns[@]} = $nhard ] || errs+=("the helper gave ${#pfns[@]} page frames, not $nhard")
+for p in "${pfns[@]}"; do
+	r=$(sysfs_write $MEM/hard_offline_page "$(printf '0x%x' $((p * 4096)))")
+	[ "$r" = OK ] && nh=$((nh + 1)) || errs+=("hard_offline_page $(printf '0x%x' $((p * 4096))): $r")
+done
+[ "$(( $(hwc) - h0 ))" = $((nh * 4)) ] ||
+	errs+=("HardwareCorrupted grew by $(( $(hwc) - h0 )) kB for $nh hard-offlined pages")
 base=$(( n * bs + bs / 2 ))
-errs=() np=0
 for i in $(seq 0 63); do
 	a=$(( base + i * 4096 ))
 	r=$(sysfs_write $MEM/soft_offline_page "$(printf '0x%x' $a)")
 	[ "$r" = OK ] || { errs+=("soft_offline_page $(printf '0x%x' $a): $r"); continue; }
 	{ printf '0x%x' $((a / 4096)) > /sys/kernel/debug/hwpoison/unpoison-pfn; } 2>/dev/null ||
 		errs+=("unpoison $(printf '0x%x' $((a / 4096))) failed")
-	np=$((np + 1))
+	ns=$((ns + 1))
+done
+touch "$stop.release"
+wait "$helper"
+rc=$?
+[ $rc = 0 ] || errs+=("the helper holding the hard-offlined pages exited with status $rc (killed?)")
+for p in "${pfns[@]}"; do
+	{ printf '0x%x' "$p" > /sys/kernel/debug/hwpoison/unpoison-pfn; } 2>/dev/null ||
+		errs+=("unpoison $(printf '0x%x' "$p") (hard-offlined) failed")
 done
 touch "$stop"
 wait "$loop"
 cycles=$(cat "$stop.cycles" 2>/dev/null)
-rm -f "$stop" "$stop.cycles"
-if [ ${#errs[@]} = 0 ] && [ "$np" = 64 ]; then
-	tap_ok "provider: 64 pages soft-offlined and unpoisoned during $cycles load/unload cycles"
+rm -f "$stop" "$stop.cycles" "$stop.pfns" "$stop.release"
+for kv in "${saved[@]}"; do echo "${kv#*=}" > "${kv%%=*}"; done
+if [ ${#errs[@]} = 0 ] && [ "$nh" = $nhard ] && [ "$ns" = 64 ]; then
+	tap_ok "provider: $nh pages hard-offlined and 64 soft-offlined, all unpoisoned, during $cycles load/unload cycles"
 else
-	tap_not_ok "provider: 64 pages soft-offlined and unpoisoned during load/unload cycles" \
-		"${errs[@]}" "cycles: $cycles"
+	tap_not_ok "provider: $nhard pages hard-offlined and 64 soft-offlined, all unpoisoned, during load/unload cycles" \
+		"${errs[@]}" "hard: $nh, soft: $ns, cycles: $cycles"
 fi
 expect "provider: HardwareCorrupted back to its value (every poison counted and uncounted)" "$(( $(hwc) - h0 ))" 0
 if lsmod | grep -q "^$MOD "; then rmmod $MOD; fi

@@ -5,7 +5,7 @@
 //!
 //! Without it (the control) the same module removes only what it probed, and builds.
 //
-// expect: error[E0451]: field `start` of struct `Probed` is private
+// expect: error: cannot construct `Probed` with struct literal syntax due to private fields
 
 /// The case: what the module does at load.
 fn case() -> Result {
