@@ -36,7 +36,7 @@ configure() {
 	fi
 }
 
-configure "$BASE" base 'MEMORY_BLOCK_PROVIDER'
+configure "$BASE" base 'MEMORY_BLOCK_PROVIDER|SAMPLE_RUST_MEMORY_BLOCK'
 TREE=$BASE BUILD_LOG=$BUILD/build-base.log STEP=base-build bash "$TOP/host/build.sh"
 
 # The patched tree without the provider: build/linux's patched and overlay
@@ -76,7 +76,7 @@ done < <(cat "$BUILD/applied-nop.list" 2>/dev/null)
 cp "$BUILD/applied.list" "$BUILD/applied-nop.list"
 say "$NOP: $written file(s) written"
 
-configure "$NOP" nop '^CONFIG_(TEST_)?MEMORY_BLOCK_PROVIDER='
+configure "$NOP" nop '^CONFIG_((TEST_)?MEMORY_BLOCK_PROVIDER|SAMPLE_RUST_MEMORY_BLOCK)='
 # MEMORY_BLOCK_PROVIDER has no prompt: it is off unless something selects it.
 if grep -q '^CONFIG_MEMORY_BLOCK_PROVIDER=' "$NOP/.config"; then
 	die "$NOP/.config has CONFIG_MEMORY_BLOCK_PROVIDER: something in build/nop.config selects it"

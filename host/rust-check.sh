@@ -99,7 +99,7 @@ for src in "$SRC"/compile-fail/*.rs; do
 	want=$(printf '%s\n' "${expects[@]}" | grep -oE '^error\[E[0-9]+\]' | sort -u)
 	got=$(grep -oE '^error\[E[0-9]+\]' "$dir/build.log" | sort -u)
 	if [ ${#expects[@]} -gt 0 ] && [ ${#missing[@]} = 0 ] && [ "$want" = "$got" ]; then
-		tap_ok "$label ($(echo $got))"
+		tap_ok "$label (${got:+$(echo $got)}${got:-an error without a code})"
 	else
 		tap_not_ok "$label" "expected: ${expects[*]}" "missing: ${missing[*]:-none}" \
 			"error codes: $(echo $got)" "$(diagnostics "$dir/build.log")"

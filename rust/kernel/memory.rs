@@ -31,6 +31,8 @@
 use crate::bindings;
 
 pub mod block;
+#[cfg(CONFIG_MEMORY_FAILURE)]
+pub mod failure;
 pub mod hotplug;
 
 /// Returns the size of a memory block in bytes (`memory_block_size_bytes()`).

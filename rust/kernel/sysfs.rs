@@ -152,7 +152,7 @@ impl fmt::Write for ShowBuffer<'_> {
 /// ```
 /// use core::sync::atomic::{AtomicU32, Ordering};
 /// use kernel::{device::Device, prelude::*};
-/// use kernel::sysfs::{AttributeOps, ShowBuffer};
+/// use kernel::sysfs::{AttributeOps, ShowBuffer, Writer};
 ///
 /// static VALUE: AtomicU32 = AtomicU32::new(7);
 ///
@@ -168,7 +168,7 @@ impl fmt::Write for ShowBuffer<'_> {
 ///         Ok(())
 ///     }
 ///
-///     fn store(_dev: &Device, input: &[u8]) -> Result<usize> {
+///     fn store(_dev: &Device, input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
 ///         let text = core::str::from_utf8(input).map_err(|_| EINVAL)?;
 ///         VALUE.store(text.trim().parse().map_err(|_| EINVAL)?, Ordering::Relaxed);
 ///         Ok(input.len())
@@ -187,9 +187,143 @@ pub trait AttributeOps {
     }
 
     /// Handles a write of `input` (the bytes written, without the terminating NUL the C side
-    /// adds), returning how many bytes it consumed.
-    fn store(_target: &Self::Target, _input: &[u8]) -> Result<usize> {
+    /// adds) by `writer`, returning how many bytes it consumed.
+    fn store(_target: &Self::Target, _input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
         crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// A write to an attribute file in progress: what a [`AttributeOps::store`] is given with the
+/// bytes written.
+///
+/// It exists only while the `store` callback runs, in the task that writes (a `write(2)` system
+/// call), and cannot be made anywhere else: it is the proof that an operation is done for a write
+/// to a file, by the writer's rights.
+///
+/// # Invariants
+///
+/// `dev` and `attr` are the device and the attribute of the file being written, live for `'a`,
+/// and the current task is the one writing.
+pub struct Writer<'a> {
+    dev: *mut bindings::device,
+    attr: *mut bindings::device_attribute,
+    _call: PhantomData<&'a ()>,
+}
+
+/// A capability a writer may have (`CAP_*`), for [`Writer::capable`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[repr(u32)]
+pub enum Capability {
+    /// `CAP_SYS_ADMIN`: system administration.
+    SysAdmin = bindings::CAP_SYS_ADMIN,
+}
+
+impl<'a> Writer<'a> {
+    /// Returns `true` if the writing task has `cap` in the initial user namespace (`capable()`,
+    /// audited as in C).
+    pub fn capable(&self, cap: Capability) -> bool {
+        // SAFETY: The function has no preconditions; by the type invariant it runs in the task
+        // that writes, whose rights it checks.
+        unsafe { bindings::capable(cap as i32) }
+    }
+
+    /// Returns the proof that the file, as the kernel declared it, can be written by the global
+    /// root only: its mode lets only its owner write, and its owner is root. `None` otherwise.
+    pub fn admin(&self) -> Option<AdminWrite<'a>> {
+        // SAFETY: By the type invariant `attr` is live.
+        let mode = unsafe { (*self.attr).attr.mode };
+        let mut uid = bindings::kuid_t::default();
+        let mut gid = bindings::kgid_t::default();
+        // SAFETY: By the type invariant `dev` is live; the function only reads its kobject.
+        unsafe {
+            bindings::kobject_get_ownership(ptr::addr_of_mut!((*self.dev).kobj), &mut uid, &mut gid)
+        };
+        if mode & 0o022 != 0 || uid.val != 0 {
+            return None;
+        }
+        Some(AdminWrite {
+            _call: PhantomData,
+            _not_send: PhantomData,
+        })
+    }
+}
+
+/// Proof that the running `store` callback serves a write to a file that only the global root
+/// can write, as the kernel declared it (an administrator's request). Given by
+/// [`Writer::admin`]; it lives no longer than the callback.
+pub struct AdminWrite<'a> {
+    _call: PhantomData<&'a ()>,
+    _not_send: PhantomData<*mut ()>,
+}
+
+/// Parses a number written to a file as C's `kstrtoull(buf, 0, &value)` parses a `store`'s
+/// buffer: the input ends at its first NUL; an optional `+`; then `0x` (hexadecimal), `0`
+/// (octal) or neither (decimal); digits; at most one newline.
+///
+/// Fails with `ERANGE` if the number does not fit in a `u64`, and `EINVAL` for anything else.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::sysfs::parse_u64;
+///
+/// assert_eq!(parse_u64(b"0x100000000\n"), Ok(0x1_0000_0000));
+/// assert_eq!(parse_u64(b"010"), Ok(8));
+/// assert_eq!(parse_u64(b"+42"), Ok(42));
+/// assert_eq!(parse_u64(b"7\0garbage"), Ok(7));
+/// assert_eq!(parse_u64(b"0x"), Err(EINVAL));
+/// assert_eq!(parse_u64(b"-1"), Err(EINVAL));
+/// assert_eq!(parse_u64(b"1\n\n"), Err(EINVAL));
+/// assert_eq!(parse_u64(b" 1"), Err(EINVAL));
+/// assert_eq!(parse_u64(b""), Err(EINVAL));
+/// assert_eq!(parse_u64(b"0x10000000000000000"), Err(ERANGE));
+/// assert_eq!(parse_u64(b"99999999999999999999junk"), Err(ERANGE));
+/// ```
+pub fn parse_u64(input: &[u8]) -> Result<u64> {
+    use crate::error::code::{EINVAL, ERANGE};
+
+    let end = input.iter().position(|&b| b == 0).unwrap_or(input.len());
+    let mut s = &input[..end];
+    if let Some(rest) = s.strip_prefix(b"+") {
+        s = rest;
+    }
+    let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
+    let base = if at(s, 0) != b'0' {
+        10
+    } else if at(s, 1).eq_ignore_ascii_case(&b'x') && at(s, 2).is_ascii_hexdigit() {
+        s = &s[2..];
+        16
+    } else {
+        8
+    };
+    let (mut value, mut digits, mut overflow) = (0u64, 0, false);
+    for &c in s {
+        let digit = match c.to_ascii_lowercase() {
+            c @ b'0'..=b'9' => u64::from(c - b'0'),
+            c @ b'a'..=b'f' => u64::from(c - b'a' + 10),
+            _ => break,
+        };
+        if digit >= base {
+            break;
+        }
+        match value.checked_mul(base).and_then(|v| v.checked_add(digit)) {
+            Some(v) => value = v,
+            None => {
+                overflow = true;
+                value = value.wrapping_mul(base).wrapping_add(digit);
+            }
+        }
+        digits += 1;
+    }
+    if overflow {
+        return Err(ERANGE);
+    }
+    if digits == 0 {
+        return Err(EINVAL);
+    }
+    match &s[digits..] {
+        b"" | b"\n" => Ok(value),
+        _ => Err(EINVAL),
     }
 }
 
@@ -356,7 +490,7 @@ unsafe extern "C" fn show_callback<O: AttributeOps>(
 /// Called by the driver core with a live `dev` of `O::Target` and `count` bytes at `buf`.
 unsafe extern "C" fn store_callback<O: AttributeOps>(
     dev: *mut bindings::device,
-    _attr: *mut bindings::device_attribute,
+    attr: *mut bindings::device_attribute,
     buf: *const crate::ffi::c_char,
     count: usize,
 ) -> isize {
@@ -364,7 +498,14 @@ unsafe extern "C" fn store_callback<O: AttributeOps>(
     let target = unsafe { O::Target::from_device(dev) };
     // SAFETY: sysfs passes the `count` bytes written, valid for the duration of the call.
     let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
-    match O::store(target, input) {
+    // INVARIANT: This is the `store` of the file of `attr` on `dev`, in the writing task, and
+    // both live for the call.
+    let writer = Writer {
+        dev,
+        attr,
+        _call: PhantomData,
+    };
+    match O::store(target, input, &writer) {
         // A store cannot consume more than it was given.
         Ok(n) => n.min(count) as isize,
         Err(e) => e.to_errno() as isize,
@@ -535,6 +676,8 @@ impl<T, const N: usize> AttributeGroups<T, N> {
 /// static HELLO_ADMIN: Attribute<Hello> = Attribute::admin_read_only(c_str!("hello_admin"));
 ///
 /// attribute_group!(static GREETINGS: Device = [HELLO, HELLO_ADMIN]);
+/// // An entry can depend on the configuration.
+/// attribute_group!(static MAYBE: Device = [HELLO, #[cfg(CONFIG_NOT_A_SYMBOL)] HELLO_ADMIN]);
 /// attribute_group!(static IN_FOLDER: Device = { name: c_str!("greetings"), attrs: [HELLO] });
 ///
 /// // SAFETY: The group was just built and nothing writes to it.
@@ -548,34 +691,44 @@ impl<T, const N: usize> AttributeGroups<T, N> {
 /// }
 /// // SAFETY: As above.
 /// assert!(!unsafe { &*IN_FOLDER.as_raw() }.name.is_null());
+/// // SAFETY: The table has one attribute and a NULL.
+/// assert!(unsafe { (*(*MAYBE.as_raw()).attrs.add(1)).is_null() });
 /// ```
 #[macro_export]
 macro_rules! attribute_group {
-    ($vis:vis static $name:ident: $target:ty = [$($attr:ident),+ $(,)?]) => {
+    (
+        $vis:vis static $name:ident: $target:ty =
+            [$($(#[$meta:meta])* $attr:ident),+ $(,)?]
+    ) => {
         $crate::attribute_group!(
-            @build $vis $name, $target, ::core::option::Option::None, [$($attr),+]
+            @build $vis $name, $target, ::core::option::Option::None,
+            [$($(#[$meta])* $attr),+]
         );
     };
     (
         $vis:vis static $name:ident: $target:ty = {
             name: $folder:expr,
-            attrs: [$($attr:ident),+ $(,)?] $(,)?
+            attrs: [$($(#[$meta:meta])* $attr:ident),+ $(,)?] $(,)?
         }
     ) => {
         $crate::attribute_group!(
-            @build $vis $name, $target, ::core::option::Option::Some($folder), [$($attr),+]
+            @build $vis $name, $target, ::core::option::Option::Some($folder),
+            [$($(#[$meta])* $attr),+]
         );
     };
-    (@build $vis:vis $name:ident, $target:ty, $folder:expr, [$($attr:ident),+]) => {
+    (
+        @build $vis:vis $name:ident, $target:ty, $folder:expr,
+        [$($(#[$meta:meta])* $attr:ident),+]
+    ) => {
         $vis static $name: $crate::sysfs::AttributeGroup<$target> = {
             static ATTRS: $crate::sysfs::AttributeList<
                 $target,
-                { [$(::core::stringify!($attr)),+].len() + 1 },
+                { [$($(#[$meta])* ::core::stringify!($attr)),+].len() + 1 },
             > =
                 // SAFETY: The table ends with `end()`, and only there.
                 unsafe {
                     $crate::sysfs::AttributeList::new([
-                        $($crate::sysfs::AttributeEntry::of(&$attr),)+
+                        $($(#[$meta])* $crate::sysfs::AttributeEntry::of(&$attr),)+
                         $crate::sysfs::AttributeEntry::end(),
                     ])
                 };

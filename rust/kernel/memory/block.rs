@@ -10,7 +10,7 @@ use crate::{
     alloc::{flags::*, KBox},
     bindings,
     device::Device,
-    error::{code::*, to_result, Result},
+    error::{code::*, to_result, Error, Result},
     str::CStr,
     sysfs::{AttributeGroup, DeviceContainer},
     types::{ARef, AlwaysRefCounted, Opaque},
@@ -136,6 +136,86 @@ impl MemoryBlock {
         self.start_section_nr() << bindings::SECTION_SIZE_BITS
     }
 
+    fn start_pfn(&self) -> u64 {
+        self.phys_start() >> crate::page::PAGE_SHIFT
+    }
+
+    /// Returns the number of the physical device the block belongs to, as its `phys_device`
+    /// file shows it (`arch_get_memory_phys_device()`: 0 except on s390).
+    pub fn phys_device(&self) -> i32 {
+        // SAFETY: The function has no preconditions.
+        unsafe { bindings::arch_get_memory_phys_device(self.start_pfn() as _) }
+    }
+
+    /// Returns the zone the block's memory is online in, read without a lock as the
+    /// `valid_zones` file of the built-in driver does; `None` if it is not online, or spans
+    /// zones (boot memory).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::memory::block::{MemoryBlock, State};
+    /// use kernel::memory::hotplug::DeviceHotplugGuard;
+    ///
+    /// let guard = DeviceHotplugGuard::lock_sysfs()?;
+    /// if let Some(block) = MemoryBlock::find(&guard, 0) {
+    ///     if block.state() == State::Offline {
+    ///         assert!(block.zone().is_none());
+    ///     }
+    /// }
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn zone(&self) -> Option<&'static Zone> {
+        // SAFETY: The block is live. The zone is an aligned pointer written under the block's
+        // device lock; a volatile read gives one value it had, as C's `READ_ONCE()` does.
+        let zone = unsafe { core::ptr::addr_of!((*self.0.get()).zone).read_volatile() };
+        // SAFETY: A block's zone is NULL or a zone of a node, never freed.
+        unsafe { Zone::from_raw(zone) }
+    }
+
+    /// Returns the zone the block's memory would go to if it were onlined as `online_type` asks
+    /// (`zone_for_pfn_range()`), computed without a lock as the `valid_zones` file of the
+    /// built-in driver does: the answer may be stale by the time it is used.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::memory::block::{MemoryBlock, OnlineType};
+    /// use kernel::memory::hotplug::DeviceHotplugGuard;
+    ///
+    /// let guard = DeviceHotplugGuard::lock_sysfs()?;
+    /// if let Some(block) = MemoryBlock::find(&guard, 0) {
+    ///     let movable = block.zone_for(OnlineType::Movable);
+    ///     assert_eq!(movable.name().as_bytes(), b"Movable");
+    /// }
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn zone_for(&self, online_type: OnlineType) -> &'static Zone {
+        let mem = self.0.get();
+        // SAFETY: The block is live; its node and group are aligned values read once each, as
+        // the built-in driver reads them.
+        let (nid, group) = unsafe {
+            (
+                core::ptr::addr_of!((*mem).nid).read_volatile(),
+                core::ptr::addr_of!((*mem).group).read_volatile(),
+            )
+        };
+        let nr_pages = super::block_size_bytes() >> crate::page::PAGE_SHIFT;
+        // SAFETY: The node is the block's, an online node; the group is NULL or the block's
+        // group, which outlives it; the range is the block's.
+        let zone = unsafe {
+            bindings::zone_for_pfn_range(
+                online_type as u32,
+                nid,
+                group,
+                self.start_pfn() as _,
+                nr_pages as _,
+            )
+        };
+        // SAFETY: `zone_for_pfn_range()` returns a zone of the node, never NULL, never freed.
+        unsafe { Zone::from_raw(zone) }.expect("zone_for_pfn_range() returned NULL")
+    }
+
     /// Takes the block's device lock, which only a task that holds the memory hotplug lock may.
     ///
     /// The guard borrows `mem_hotplug` mutably, so it cannot outlive it, and no second block lock
@@ -223,6 +303,52 @@ impl State {
     }
 }
 
+/// A memory zone of a node (`struct zone`), such as `Normal` or `Movable`: where the pages of an
+/// online block are.
+///
+/// Zones are part of their node's `pglist_data`, which is never freed (a node that is
+/// hot-removed keeps it for when it comes back), hence the `'static` references to them.
+///
+/// # Invariants
+///
+/// The inner `struct zone` is a zone of a node's `pglist_data`.
+#[repr(transparent)]
+pub struct Zone(Opaque<bindings::zone>);
+
+// SAFETY: Only the zone's name is read, which never changes.
+unsafe impl Sync for Zone {}
+
+impl Zone {
+    /// Returns the zone `zone` points to, or `None` if it is NULL.
+    ///
+    /// # Safety
+    ///
+    /// `zone` must be NULL or point to a zone of a node.
+    unsafe fn from_raw(zone: *mut bindings::zone) -> Option<&'static Self> {
+        // SAFETY: By the caller's guarantee, the zone is never freed; `Zone` is transparent.
+        NonNull::new(zone).map(|zone| unsafe { &*zone.as_ptr().cast::<Self>() })
+    }
+
+    fn as_raw(&self) -> *mut bindings::zone {
+        self.0.get()
+    }
+
+    /// Returns the zone's name (`Normal`, `Movable`, ...), as `valid_zones` shows it.
+    pub fn name(&self) -> &'static CStr {
+        // SAFETY: The name is set at boot to a `'static` string (`zone_names[]`) and never
+        // changes.
+        unsafe { CStr::from_char_ptr((*self.as_raw()).name) }
+    }
+}
+
+impl PartialEq for Zone {
+    fn eq(&self, other: &Self) -> bool {
+        core::ptr::eq(self, other)
+    }
+}
+
+impl Eq for Zone {}
+
 /// How to online a block: the zone its memory goes to (`enum mmop`).
 ///
 /// # Examples
@@ -257,7 +383,35 @@ pub enum StateRequest {
     Online(OnlineType),
 }
 
+impl core::fmt::Display for StateRequest {
+    /// As the built-in driver writes it (`online_type_to_str[]`).
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            Self::Offline => "offline",
+            Self::Online(OnlineType::Online) => "online",
+            Self::Online(OnlineType::Kernel) => "online_kernel",
+            Self::Online(OnlineType::Movable) => "online_movable",
+        })
+    }
+}
+
 impl StateRequest {
+    pub(super) fn from_mmop(mmop: bindings::mmop) -> Self {
+        match mmop {
+            bindings::mmop_MMOP_ONLINE => Self::Online(OnlineType::Online),
+            bindings::mmop_MMOP_ONLINE_KERNEL => Self::Online(OnlineType::Kernel),
+            bindings::mmop_MMOP_ONLINE_MOVABLE => Self::Online(OnlineType::Movable),
+            _ => Self::Offline,
+        }
+    }
+
+    pub(super) fn to_mmop(self) -> bindings::mmop {
+        match self {
+            Self::Offline => bindings::mmop_MMOP_OFFLINE,
+            Self::Online(online_type) => online_type as bindings::mmop,
+        }
+    }
+
     /// Parses what was written to `state`, as C's `mhp_online_type_from_str()` does: the input
     /// ends at its first NUL, and may have one trailing newline.
     ///
@@ -446,6 +600,74 @@ impl Changing<'_> {
         }
     }
 
+    /// Returns how many of the block's pages memory failure poisoned: such a block must not be
+    /// onlined.
+    pub fn nr_poison(&self) -> u64 {
+        // SAFETY: The block is live.
+        unsafe { bindings::memory_block_nr_poison(self.raw()) as u64 }
+    }
+
+    /// Returns the zone the block is online in (`None` if it is not online, or spans zones).
+    pub fn zone(&self) -> Option<&'static Zone> {
+        // SAFETY: The zone is written under the device lock, which this task holds; it is NULL
+        // or a zone of a node.
+        unsafe { Zone::from_raw((*self.raw()).zone) }
+    }
+
+    /// Returns the zone the block's memory goes to if it is onlined as `online_type` asks
+    /// (`memory_block_zone()`).
+    pub fn zone_for(&self, online_type: OnlineType) -> &'static Zone {
+        // SAFETY: The block is live; the locks its fields change under are held.
+        let zone = unsafe { bindings::memory_block_zone(self.raw(), online_type as u32) };
+        // SAFETY: `memory_block_zone()` returns a zone of the block's node, never NULL.
+        unsafe { Zone::from_raw(zone) }.expect("memory_block_zone() returned NULL")
+    }
+
+    /// Starts onlining the block: tells the memory notifier chain (`MEM_PREPARE_ONLINE`), which
+    /// may refuse with an error.
+    ///
+    /// Fails with `EINVAL` if the block is not offline, `EHWPOISON` if it has poisoned pages
+    /// (see [`Changing::nr_poison`]), or the notifier's error. Dropping the [`Onlining`] without
+    /// onlining the pages tells the chain that the block stays offline (`MEM_FINISH_OFFLINE`).
+    pub fn prepare_online(&mut self) -> Result<Onlining<'_>> {
+        if self.state() != State::Offline {
+            return Err(EINVAL);
+        }
+        if self.nr_poison() != 0 {
+            return Err(Error::from_errno(-(bindings::EHWPOISON as i32)));
+        }
+        // SAFETY: The locks are held; the block is offline.
+        unsafe { notify(self.raw(), bindings::memory_block_state_MEM_PREPARE_ONLINE) }?;
+        // INVARIANT: The chain was told, the block is offline, and the locks are held while the
+        // `Onlining` borrows `self`.
+        Ok(Onlining {
+            block: self.block,
+            _changing: PhantomData,
+        })
+    }
+
+    /// Starts offlining the block: its state becomes `going-offline` until the [`Offlining`] is
+    /// consumed (offline) or dropped (online again).
+    ///
+    /// Fails with `EINVAL` if the block is not online, or not in one zone (boot memory that spans
+    /// zones cannot be offlined).
+    pub fn start_offline(&mut self) -> Result<Offlining<'_>> {
+        if self.state() != State::Online {
+            return Err(EINVAL);
+        }
+        if self.zone().is_none() {
+            return Err(EINVAL);
+        }
+        // SAFETY: The state is written under the device lock, which this task holds.
+        unsafe { (*self.raw()).state = bindings::memory_block_state_MEM_GOING_OFFLINE };
+        // INVARIANT: The block was online in one zone and is going offline; the locks are held
+        // while the `Offlining` borrows `self`.
+        Ok(Offlining {
+            block: self.block,
+            _changing: PhantomData,
+        })
+    }
+
     /// Onlines the block as the built-in driver does (`memory_block_builtin_online()`).
     pub fn builtin_online(&mut self) -> Result {
         // SAFETY: By the type invariant this task holds the locks the function requires.
@@ -456,6 +678,159 @@ impl Changing<'_> {
     pub fn builtin_offline(&mut self) -> Result {
         // SAFETY: By the type invariant this task holds the locks the function requires.
         to_result(unsafe { bindings::memory_block_builtin_offline(self.raw()) })
+    }
+}
+
+/// Tells the memory notifier chain about `mem` (`memory_block_notify()`): `action` is
+/// `MEM_PREPARE_ONLINE` or `MEM_FINISH_OFFLINE`.
+///
+/// # Safety
+///
+/// `mem` is a live block, and the caller holds the locks of [`Changing`] for it.
+unsafe fn notify(mem: *mut bindings::memory_block, action: bindings::memory_block_state) -> Result {
+    // SAFETY: Guaranteed by the caller.
+    to_result(unsafe { bindings::memory_block_notify(mem, action as _) })
+}
+
+/// A block being onlined, after the memory notifier chain was told (`MEM_PREPARE_ONLINE`): the
+/// first step of [`Changing::prepare_online`], then [`Onlining::init_memmap`] and
+/// [`MemmapReady::online_pages`].
+///
+/// Dropping it tells the chain that the block stays offline (`MEM_FINISH_OFFLINE`).
+///
+/// # Invariants
+///
+/// `block` is offline, the chain was told `MEM_PREPARE_ONLINE` for it, and for `'a` this task
+/// holds the locks of [`Changing`].
+pub struct Onlining<'a> {
+    block: &'a MemoryBlock,
+    _changing: PhantomData<&'a mut ()>,
+}
+
+impl<'a> Onlining<'a> {
+    fn raw(&self) -> *mut bindings::memory_block {
+        self.block.0.get()
+    }
+
+    /// Initializes the block's own memmap pages (memmap-on-memory) in `zone`, where its pages
+    /// will go (nothing to do for a block without them).
+    ///
+    /// On error the onlining is undone (the chain is told).
+    pub fn init_memmap(self, zone: &'static Zone) -> Result<MemmapReady<'a>> {
+        // SAFETY: By the type invariant the block is offline and the locks are held; the zone is
+        // a zone of a node.
+        to_result(unsafe { bindings::memory_block_init_memmap(self.raw(), zone.as_raw()) })?;
+        // INVARIANT: The memmap was initialized in `zone`.
+        Ok(MemmapReady {
+            onlining: self,
+            zone,
+        })
+    }
+}
+
+impl Drop for Onlining<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the chain was told `MEM_PREPARE_ONLINE` and the locks are
+        // held; the block stays offline. Nobody can refuse the end of an online.
+        let _ = unsafe { notify(self.raw(), bindings::memory_block_state_MEM_FINISH_OFFLINE) };
+    }
+}
+
+/// A block being onlined whose memmap pages are initialized in `zone`: the last step is
+/// [`MemmapReady::online_pages`].
+///
+/// Dropping it undoes the memmap initialization and then the [`Onlining`].
+///
+/// # Invariants
+///
+/// The memmap of `onlining`'s block was initialized in `zone`.
+pub struct MemmapReady<'a> {
+    onlining: Onlining<'a>,
+    zone: &'static Zone,
+}
+
+impl MemmapReady<'_> {
+    /// Onlines the block's pages in the zone (`online_pages()`, which tells the memory notifier
+    /// chain `MEM_GOING_ONLINE`, then `MEM_ONLINE` or `MEM_CANCEL_ONLINE`), counts its memmap
+    /// pages as present, and marks the block online in the zone.
+    ///
+    /// On error the onlining is undone, and the block stays offline.
+    pub fn online_pages(self) -> Result {
+        let mem = self.onlining.raw();
+        // SAFETY: By the type invariants the block is offline, its memmap initialized in `zone`,
+        // and the locks are held.
+        to_result(unsafe { bindings::memory_block_online_pages(mem, self.zone.as_raw()) })?;
+        // SAFETY: As above; the pages are online now. The zone and the state are written under
+        // the device lock, which this task holds.
+        unsafe {
+            bindings::memory_block_account_memmap(mem, true);
+            (*mem).zone = self.zone.as_raw();
+            (*mem).state = bindings::memory_block_state_MEM_ONLINE;
+        }
+        // Online: nothing to undo.
+        core::mem::forget(self);
+        Ok(())
+    }
+}
+
+impl Drop for MemmapReady<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the memmap was initialized and the locks are held.
+        unsafe { bindings::memory_block_deinit_memmap(self.onlining.raw()) };
+        // `self.onlining` is dropped next: the chain is told.
+    }
+}
+
+/// A block being offlined (`going-offline`): [`Offlining::offline_pages`] finishes it.
+///
+/// Dropping it marks the block online again.
+///
+/// # Invariants
+///
+/// `block` was online in one zone (its `zone`) and its state is `going-offline`; for `'a` this
+/// task holds the locks of [`Changing`].
+pub struct Offlining<'a> {
+    block: &'a MemoryBlock,
+    _changing: PhantomData<&'a mut ()>,
+}
+
+impl Offlining<'_> {
+    /// Offlines the block's pages (`offline_pages()`, which migrates what it can and tells the
+    /// memory notifier chain `MEM_GOING_OFFLINE`, then `MEM_OFFLINE` or `MEM_CANCEL_OFFLINE`),
+    /// releases its memmap pages, tells the chain `MEM_FINISH_OFFLINE` and marks the block
+    /// offline.
+    ///
+    /// Its memmap pages stop being counted as present first, so that a zone left empty can be
+    /// torn down; on error they are counted again, and the block stays online.
+    pub fn offline_pages(self) -> Result {
+        let mem = self.block.0.get();
+        // SAFETY: By the type invariant the block is online in its zone (which
+        // `memory_block_offline_pages()` uses) and the locks are held.
+        unsafe { bindings::memory_block_account_memmap(mem, false) };
+        // SAFETY: As above.
+        if let Err(e) = to_result(unsafe { bindings::memory_block_offline_pages(mem) }) {
+            // SAFETY: As above; the pages are still online.
+            unsafe { bindings::memory_block_account_memmap(mem, true) };
+            return Err(e);
+        }
+        // SAFETY: The pages are offline; the zone and the state are written under the device
+        // lock, which this task holds.
+        unsafe {
+            bindings::memory_block_deinit_memmap(mem);
+            (*mem).zone = core::ptr::null_mut();
+            let _ = notify(mem, bindings::memory_block_state_MEM_FINISH_OFFLINE);
+            (*mem).state = bindings::memory_block_state_MEM_OFFLINE;
+        }
+        // Offline: nothing to undo.
+        core::mem::forget(self);
+        Ok(())
+    }
+}
+
+impl Drop for Offlining<'_> {
+    fn drop(&mut self) {
+        // SAFETY: By the type invariant the block is still online and the device lock is held.
+        unsafe { (*self.block.0.get()).state = bindings::memory_block_state_MEM_ONLINE };
     }
 }
 

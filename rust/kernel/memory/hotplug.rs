@@ -5,9 +5,11 @@
 //! C headers: [`include/linux/memory_hotplug.h`](srctree/include/linux/memory_hotplug.h),
 //! [`include/linux/device.h`](srctree/include/linux/device.h)
 
+use super::block::StateRequest;
 use crate::{
     bindings,
     error::{code::*, to_result, Error, Result},
+    sysfs::AdminWrite,
 };
 use core::marker::PhantomData;
 
@@ -248,14 +250,15 @@ pub fn phys_addr_to_nid(phys_addr: u64) -> i32 {
 /// cannot be removed through this module. Dropping the handle leaves the memory added.
 ///
 /// The handle is neither `Send` nor `Sync`, so it cannot be kept in a `static` (such as a
-/// [`DeviceHotplugLocked`]) or in the module, nor sent to another task: it stays in the call that
-/// probed. That call cannot be a callback of one of the new block's own files, which did not exist
-/// yet, so [`Probed::remove`] never waits for the callback it runs in (removing a device waits for
-/// the callbacks of its files).
+/// [`DeviceHotplugLocked`]) or in the module, nor sent to another task: it stays in the task that
+/// probed. That task was not in a callback of one of the new block's own files, which did not
+/// exist yet, so a callback of those files cannot reach the handle, and [`Probed::remove`] cannot
+/// wait for the callback it runs in (removing a device waits for the callbacks of its files).
 ///
 /// # Invariants
 ///
-/// `start` is the block-aligned start of one memory block that [`probe`] added.
+/// `start` is the block-aligned start of one memory block that [`probe`] added. The handle is
+/// neither `Send` nor `Sync` (`_not_send`).
 #[derive(Debug)]
 pub struct Probed {
     start: u64,
@@ -273,8 +276,9 @@ impl Probed {
     /// Fails with `EBUSY` if it is not offline, or with `ENOENT` if it was removed already; the
     /// handle is given back with the error.
     ///
-    /// Removing the device waits for the callbacks of its files in flight; the handle cannot reach
-    /// one of them (see [`Probed`]).
+    /// Removing the device waits for the callbacks of its files in flight, in other tasks (the
+    /// handle cannot reach one of them, see [`Probed`]): do not call it while holding, or
+    /// withholding, something such a callback waits for.
     #[cfg(CONFIG_MEMORY_HOTREMOVE)]
     pub fn remove(self, device_hotplug: &mut DeviceHotplugGuard) -> Result<(), (Error, Self)> {
         let _ = device_hotplug;
@@ -306,10 +310,11 @@ impl Probed {
 /// Adds the memory block at `phys_addr` and its memory block device, as writing `phys_addr` to the
 /// `probe` file of the memory subsystem does: on the node of the address
 /// (`memory_add_physaddr_to_nid()`), onlined if the kernel auto-onlines new memory
-/// (`__add_memory()`).
+/// ([`auto_online_type`]) (`__add_memory()`).
 ///
-/// Like the `probe` file, which only root may write, it takes the caller's word that the range
-/// is memory that nothing else uses, hence `unsafe`.
+/// `admin` is the proof that an administrator asked for it, by writing to a file that only root
+/// can write (such as `probe`): the administrator's word that the range is memory (RAM) that
+/// nothing else uses, which the kernel hands out once it is onlined.
 ///
 /// It takes the memory hotplug lock itself, and then the new block's device lock: the order of
 /// [`crate::memory`]. The device hotplug guard is borrowed mutably, so no [`MemHotplugGuard`]
@@ -320,12 +325,50 @@ impl Probed {
 ///
 /// # Examples
 ///
+/// The `store` of a root-only file that adds the block whose address is written to it:
+///
+/// ```
+/// use kernel::{device::Device, prelude::*};
+/// use kernel::memory::hotplug::{probe, DeviceHotplugGuard};
+/// use kernel::sysfs::{parse_u64, AttributeOps, Writer};
+///
+/// struct Probe;
+///
+/// #[vtable]
+/// impl AttributeOps for Probe {
+///     type Target = Device;
+///
+///     fn store(_dev: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
+///         let admin = writer.admin().ok_or(EPERM)?;
+///         let phys_addr = parse_u64(input)?;
+///         let mut guard = DeviceHotplugGuard::lock_sysfs()?;
+///         probe(&mut guard, &admin, phys_addr)?;
+///         Ok(input.len())
+///     }
+/// }
+/// assert!(Probe::HAS_STORE);
+/// ```
+pub fn probe(
+    device_hotplug: &mut DeviceHotplugGuard,
+    admin: &AdminWrite<'_>,
+    phys_addr: u64,
+) -> Result<Probed> {
+    let _ = admin;
+    // SAFETY: An administrator's write asked for the block: their word that it is memory that
+    // nothing else uses.
+    unsafe { probe_unchecked(device_hotplug, phys_addr) }
+}
+
+/// Adds the memory block at `phys_addr`, as [`probe`] does, without an administrator's request.
+///
+/// # Examples
+///
 /// ```
 /// use kernel::memory::{block_size_bytes, hotplug::*};
 ///
 /// let mut guard = DeviceHotplugGuard::lock_sysfs()?;
 /// // SAFETY: Not block-aligned: it fails before it adds anything.
-/// let probed = unsafe { probe(&mut guard, block_size_bytes() + 4096) };
+/// let probed = unsafe { probe_unchecked(&mut guard, block_size_bytes() + 4096) };
 /// assert_eq!(probed.err(), Some(EINVAL));
 /// # Ok::<(), Error>(())
 /// ```
@@ -333,8 +376,11 @@ impl Probed {
 /// # Safety
 ///
 /// The block at `phys_addr` must be memory (RAM) that nothing else uses: the kernel hands it out
-/// once it is onlined. An administrator's write of `phys_addr` to a `probe` file says so.
-pub unsafe fn probe(device_hotplug: &mut DeviceHotplugGuard, phys_addr: u64) -> Result<Probed> {
+/// once it is onlined.
+pub unsafe fn probe_unchecked(
+    device_hotplug: &mut DeviceHotplugGuard,
+    phys_addr: u64,
+) -> Result<Probed> {
     let _ = device_hotplug;
     let size = super::block_size_bytes();
     if phys_addr % size != 0 || phys_addr.checked_add(size).is_none() {
@@ -350,4 +396,28 @@ pub unsafe fn probe(device_hotplug: &mut DeviceHotplugGuard, phys_addr: u64) -> 
         start: phys_addr,
         _not_send: PhantomData,
     })
+}
+
+/// Returns how the kernel onlines memory blocks that are hot-added (`auto_online_blocks`):
+/// [`StateRequest::Offline`] if it leaves them offline.
+///
+/// # Examples
+///
+/// ```
+/// use kernel::memory::hotplug::{auto_online_type, set_auto_online_type};
+///
+/// let before = auto_online_type();
+/// set_auto_online_type(before);
+/// assert_eq!(auto_online_type(), before);
+/// ```
+pub fn auto_online_type() -> StateRequest {
+    // SAFETY: The function has no preconditions.
+    StateRequest::from_mmop(unsafe { bindings::mhp_get_default_online_type() })
+}
+
+/// Sets how the kernel onlines memory blocks that are hot-added from now on (as a write to
+/// `auto_online_blocks` does).
+pub fn set_auto_online_type(request: StateRequest) {
+    // SAFETY: The function has no preconditions; the value is a valid `enum mmop`.
+    unsafe { bindings::mhp_set_default_online_type(request.to_mmop()) }
 }

@@ -11,8 +11,8 @@
 # usage: guest-check.sh PLAN OUT KSRC KSELFTEST_DIR [RUST_MODULES]
 #   PLAN suite:  the whole suite (boot layout, ABI, dump, kselftest, probe,
 #                ACPI DIMM + hwpoison, virtio-mem, the provider interface's
-#                test module, the Rust abstractions' test module, ABI
-#                again, KUnit)
+#                test module, the Rust abstractions' test module, the
+#                Rust driver against the built-in one, ABI again, KUnit)
 #   PLAN altmap: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then
 #                again, ejected under the provider's test module
 #   PLAN base:   the sysfs dump at boot, on the kernel without our patches
@@ -113,6 +113,7 @@ ensure_debugfs
 		run_test suite/virtio-mem bash "$DIR/virtio-mem.sh"
 		run_test suite/provider bash "$DIR/provider.sh" "$KSFT"
 		run_test suite/rust bash "$DIR/rust-abstractions.sh" "$RUST_MODULES"
+		run_test suite/rust-driver bash "$DIR/rust-driver.sh" "$KSFT"
 		run_test suite/abi-again bash "$DIR/abi.sh" "$KSRC" "abi (after the hot-add tests)"
 		run_test suite/kunit bash "$DIR/kunit.sh" "$KSRC"
 		;;

@@ -227,85 +227,113 @@ rm -f "$out" "$out.show" "$out.store"
 # off the free lists, used ones migrated first.  Hard offline
 # (memory_failure()) needs pages that no task can take between their
 # unpoisoning and their poisoning (a task that did would be killed): a
-# helper's own anonymous pages, mlocked, with compaction of mlocked pages and
-# NUMA balancing off so that they keep their frames.  memory_failure() unmaps
-# them and kills nobody (late kill: only an access would), the helper never
-# touches them again, and they are unpoisoned once it has exited.
+# helper's own anonymous pages, not huge, mlocked, with compaction of mlocked
+# pages and NUMA balancing off so that they keep their frames, and late kill
+# (memory_failure() unmaps them and kills nobody: only an access would).
+# The helper never touches them again; it checks, in its page table, that
+# each page was replaced by a poison entry of the frame it had (so that the
+# frames poisoned were its pages), and they are unpoisoned once it has exited.
 progress "provider: hwpoison (hard and soft offline) under a load/unload loop"
 modprobe hwpoison_inject 2>/dev/null
+UNPOISON=/sys/kernel/debug/hwpoison/unpoison-pfn
 hwc() { awk '/^HardwareCorrupted:/ { print $2 }' /proc/meminfo; }
 h0=$(hwc)
-saved=()
-for knob in /proc/sys/vm/compact_unevictable_allowed /proc/sys/kernel/numa_balancing; do
-	[ -w "$knob" ] || continue
-	saved+=("$knob=$(cat "$knob")")
-	echo 0 > "$knob"
-done
 stop=$(mktemp -u)
 nhard=16
-/usr/bin/python3 - "$nhard" "$stop.pfns" "$stop.release" <<'PY' &
+errs=() nh=0 ns=0 pfns=() cycles=
+if [ ! -w $UNPOISON ]; then
+	errs+=("$UNPOISON is missing (hwpoison_inject): nothing poisoned")
+else
+	saved=()
+	for knob in /proc/sys/vm/compact_unevictable_allowed /proc/sys/kernel/numa_balancing \
+		/proc/sys/vm/memory_failure_early_kill; do
+		[ -w "$knob" ] || continue
+		saved+=("$knob=$(cat "$knob")")
+		echo 0 > "$knob"
+	done
+	/usr/bin/python3 - "$nhard" "$stop" <<'PY' &
 import ctypes, mmap, os, struct, sys, time
-n, out, release = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+n, stop = int(sys.argv[1]), sys.argv[2]
+PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_LATE = 33, 1, 0
 libc = ctypes.CDLL(None, use_errno=True)
+def fail(why):
+    with open(stop + ".check", "w") as f:
+        f.write(why + "\n")
+    os._exit(1)
+if libc.prctl(PR_MCE_KILL, PR_MCE_KILL_SET, PR_MCE_KILL_LATE, 0, 0):
+    fail("prctl(PR_MCE_KILL): errno %d" % ctypes.get_errno())
 buf = mmap.mmap(-1, n * 4096, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-for i in range(n):
-    buf[i * 4096] = 0x5a
+# Not huge pages (a kernel without them refuses the advice).
+if os.path.exists("/sys/kernel/mm/transparent_hugepage"):
+    buf.madvise(mmap.MADV_NOHUGEPAGE)
 addr = ctypes.addressof(ctypes.c_char.from_buffer(buf))
 if libc.mlock(ctypes.c_void_p(addr), ctypes.c_size_t(n * 4096)):
-    sys.exit("mlock failed, errno %d" % ctypes.get_errno())
+    fail("mlock: errno %d" % ctypes.get_errno())
+for i in range(n):
+    buf[i * 4096] = 0x5a
+def entries():
+    with open("/proc/self/pagemap", "rb") as f:
+        f.seek(addr // 4096 * 8)
+        return struct.unpack("<%dQ" % n, f.read(8 * n))
+PFN = (1 << 55) - 1
 pfns = []
-with open("/proc/self/pagemap", "rb") as f:
-    for i in range(n):
-        f.seek((addr // 4096 + i) * 8)
-        e = struct.unpack("<Q", f.read(8))[0]
-        if not e >> 63 or not e & ((1 << 55) - 1):
-            sys.exit("page %d not present or without a PFN: %#x" % (i, e))
-        pfns.append(e & ((1 << 55) - 1))
-with open(out + ".tmp", "w") as f:
+for i, e in enumerate(entries()):
+    if not e >> 63 or not e & PFN:
+        fail("page %d not present or without a frame: %#x" % (i, e))
+    pfns.append(e & PFN)
+with open(stop + ".tmp", "w") as f:
     f.write("".join("%#x\n" % p for p in pfns))
-os.rename(out + ".tmp", out)
+os.rename(stop + ".tmp", stop + ".pfns")
 # From here on the pages are not touched: an access would be killed.
-while not os.path.exists(release):
+while not os.path.exists(stop + ".release"):
     time.sleep(0.1)
+# Each page: a swap entry (bit 62, not present) whose offset is the frame the
+# page had (a hwpoison entry: type in bits 0-4, frame above).
+bad = ["page %d: %#x" % (i, e) for i, e in enumerate(entries())
+       if e >> 63 or not (e >> 62) & 1 or (e & PFN) >> 5 != pfns[i]]
+if bad:
+    fail("not replaced by a poison entry of their frame: " + ", ".join(bad))
 os._exit(0)
 PY
-helper=$!
-for i in $(seq 300); do [ -e "$stop.pfns" ] || ! kill -0 $helper 2>/dev/null && break; sleep 0.1; done
-mapfile -t pfns < "$stop.pfns" 2>/dev/null
-( i=0; while [ ! -e "$stop" ]; do modprobe $MOD && rmmod $MOD || echo "cycle $i failed" >&2; i=$((i + 1)); done; echo "$i" > "$stop.cycles" ) &
-loop=$!
-errs=() nh=0 ns=0
-[ ${#pfns[@]} = $nhard ] || errs+=("the helper gave ${#pfns[@]} page frames, not $nhard")
-for p in "${pfns[@]}"; do
-	r=$(sysfs_write $MEM/hard_offline_page "$(printf '0x%x' $((p * 4096)))")
-	[ "$r" = OK ] && nh=$((nh + 1)) || errs+=("hard_offline_page $(printf '0x%x' $((p * 4096))): $r")
-done
-[ "$(( $(hwc) - h0 ))" = $((nh * 4)) ] ||
-	errs+=("HardwareCorrupted grew by $(( $(hwc) - h0 )) kB for $nh hard-offlined pages")
-base=$(( n * bs + bs / 2 ))
-for i in $(seq 0 63); do
-	a=$(( base + i * 4096 ))
-	r=$(sysfs_write $MEM/soft_offline_page "$(printf '0x%x' $a)")
-	[ "$r" = OK ] || { errs+=("soft_offline_page $(printf '0x%x' $a): $r"); continue; }
-	{ printf '0x%x' $((a / 4096)) > /sys/kernel/debug/hwpoison/unpoison-pfn; } 2>/dev/null ||
-		errs+=("unpoison $(printf '0x%x' $((a / 4096))) failed")
-	ns=$((ns + 1))
-done
-touch "$stop.release"
-wait "$helper"
-rc=$?
-[ $rc = 0 ] || errs+=("the helper holding the hard-offlined pages exited with status $rc (killed?)")
-for p in "${pfns[@]}"; do
-	{ printf '0x%x' "$p" > /sys/kernel/debug/hwpoison/unpoison-pfn; } 2>/dev/null ||
-		errs+=("unpoison $(printf '0x%x' "$p") (hard-offlined) failed")
-done
-touch "$stop"
-wait "$loop"
-cycles=$(cat "$stop.cycles" 2>/dev/null)
-rm -f "$stop" "$stop.cycles" "$stop.pfns" "$stop.release"
-for kv in "${saved[@]}"; do echo "${kv#*=}" > "${kv%%=*}"; done
+	helper=$!
+	for i in $(seq 300); do [ -e "$stop.pfns" ] || ! kill -0 $helper 2>/dev/null && break; sleep 0.1; done
+	mapfile -t pfns < "$stop.pfns" 2>/dev/null
+	( i=0; while [ ! -e "$stop" ]; do modprobe $MOD && rmmod $MOD || echo "cycle $i failed" >&2; i=$((i + 1)); done; echo "$i" > "$stop.cycles" ) &
+	loop=$!
+	[ ${#pfns[@]} = $nhard ] || errs+=("the helper gave ${#pfns[@]} page frames, not $nhard")
+	for p in "${pfns[@]}"; do
+		r=$(sysfs_write $MEM/hard_offline_page "$(printf '0x%x' $((p * 4096)))")
+		[ "$r" = OK ] && nh=$((nh + 1)) || errs+=("hard_offline_page $(printf '0x%x' $((p * 4096))): $r")
+	done
+	for kv in "${saved[@]}"; do echo "${kv#*=}" > "${kv%%=*}"; done
+	[ "$(( $(hwc) - h0 ))" = $((nh * 4)) ] ||
+		errs+=("HardwareCorrupted grew by $(( $(hwc) - h0 )) kB for $nh hard-offlined pages")
+	base=$(( n * bs + bs / 2 ))
+	for i in $(seq 0 63); do
+		a=$(( base + i * 4096 ))
+		# Not one of the helper's pages (poisoned already: soft offline
+		# would succeed and the unpoison after it would take it).
+		case " ${pfns[*]} " in *" $(printf '0x%x' $((a / 4096))) "*) ns=$((ns + 1)); continue ;; esac
+		r=$(sysfs_write $MEM/soft_offline_page "$(printf '0x%x' $a)")
+		[ "$r" = OK ] || { errs+=("soft_offline_page $(printf '0x%x' $a): $r"); continue; }
+		{ printf '0x%x' $((a / 4096)) > $UNPOISON; } 2>/dev/null ||
+			errs+=("unpoison $(printf '0x%x' $((a / 4096))) failed")
+		ns=$((ns + 1))
+	done
+	touch "$stop.release"
+	wait "$helper"
+	rc=$?
+	[ $rc = 0 ] || errs+=("the helper exited with status $rc: $(cat "$stop.check" 2>/dev/null || echo killed?)")
+	for p in "${pfns[@]}"; do
+		{ printf '%s' "$p" > $UNPOISON; } 2>/dev/null || errs+=("unpoison $p (hard-offlined) failed")
+	done
+	touch "$stop"
+	wait "$loop"
+	cycles=$(cat "$stop.cycles" 2>/dev/null)
+	rm -f "$stop" "$stop".*
+fi
 if [ ${#errs[@]} = 0 ] && [ "$nh" = $nhard ] && [ "$ns" = 64 ]; then
-	tap_ok "provider: $nh pages hard-offlined and 64 soft-offlined, all unpoisoned, during $cycles load/unload cycles"
+	tap_ok "provider: $nh of a helper's pages hard-offlined (the helper saw its pages replaced by their poison) and 64 pages soft-offlined, all unpoisoned, during $cycles load/unload cycles"
 else
 	tap_not_ok "provider: $nhard pages hard-offlined and 64 soft-offlined, all unpoisoned, during load/unload cycles" \
 		"${errs[@]}" "hard: $nh, soft: $ns, cycles: $cycles"

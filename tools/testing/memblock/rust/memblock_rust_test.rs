@@ -16,7 +16,7 @@ use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::memory::block::{Changing, MemoryBlock, Operations, Registration, StateRequest};
 use kernel::memory::hotplug::{probe, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard};
-use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer};
+use kernel::sysfs::{parse_u64, Attribute, AttributeOps, ShowBuffer, Writer};
 use kernel::{attribute_group, c_str, device::Device, prelude::*};
 
 module! {
@@ -62,7 +62,7 @@ impl AttributeOps for State {
         Ok(writeln!(buf, "{}", block.state())?)
     }
 
-    fn store(block: &MemoryBlock, input: &[u8]) -> Result<usize> {
+    fn store(block: &MemoryBlock, input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
         let request = StateRequest::parse(input)?;
         let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
         let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
@@ -80,37 +80,18 @@ impl AttributeOps for State {
     }
 }
 
-/// Parses an address as `kstrtoull(buf, 0, ...)` does: an optional `+`, then `0x` hexadecimal,
-/// `0` octal or decimal, with one optional trailing newline; the input ends at its first NUL.
-fn parse_address(input: &[u8]) -> Result<u64> {
-    let end = input.iter().position(|&b| b == 0).unwrap_or(input.len());
-    let text = &input[..end];
-    let text = text.strip_suffix(b"\n").unwrap_or(text);
-    let text = core::str::from_utf8(text).map_err(|_| EINVAL)?;
-    let text = text.strip_prefix('+').unwrap_or(text);
-    let (digits, radix) = match text.strip_prefix("0x").or(text.strip_prefix("0X")) {
-        Some(hex) if hex.starts_with(|c: char| c.is_ascii_hexdigit()) => (hex, 16),
-        _ if text.len() > 1 && text.starts_with('0') => (&text[1..], 8),
-        _ => (text, 10),
-    };
-    if digits.is_empty() || !digits.bytes().all(|b| (b as char).is_digit(radix)) {
-        return Err(EINVAL);
-    }
-    u64::from_str_radix(digits, radix).map_err(|_| ERANGE)
-}
-
 struct Probe;
 
 #[vtable]
 impl AttributeOps for Probe {
     type Target = Device;
 
-    fn store(_root: &Device, input: &[u8]) -> Result<usize> {
-        let start = parse_address(input)?;
+    fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
+        // The `probe` file: only root can write it.
+        let admin = writer.admin().ok_or(EPERM)?;
+        let start = parse_u64(input)?;
         let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
-        // SAFETY: This is the `probe` file: only root can write it, and what root writes says that
-        // the block is memory nothing else uses, as for the built-in file.
-        unsafe { probe(&mut device_hotplug, start) }?;
+        probe(&mut device_hotplug, &admin, start)?;
         *PROBED.get_mut(&mut device_hotplug) += 1;
         Ok(input.len())
     }

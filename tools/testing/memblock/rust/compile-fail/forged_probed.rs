@@ -12,7 +12,7 @@ fn case() -> Result {
     let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
     #[cfg(not(wrong))]
     // SAFETY: The module is only built, never loaded (it is a compile-fail case).
-    let probed = unsafe { probe(&mut device_hotplug, 0x100000000) }?;
+    let probed = unsafe { probe_unchecked(&mut device_hotplug, 0x100000000) }?;
     #[cfg(wrong)]
     let probed = Probed { start: 0 };
     probed.remove(&mut device_hotplug).map_err(|(e, _)| e)

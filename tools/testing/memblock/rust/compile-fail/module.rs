@@ -7,7 +7,7 @@
 use kernel::memory::block::{Changing, MemoryBlock, OnlineType, Operations, Registration};
 #[allow(unused_imports)]
 use kernel::memory::hotplug::{
-    probe, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard, Probed,
+    probe_unchecked, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard, Probed,
 };
 use kernel::prelude::*;
 

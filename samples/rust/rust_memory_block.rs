@@ -1,0 +1,291 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A Rust implementation of the memory block driver of `drivers/base/memory.c`.
+//!
+//! While it is loaded, it serves `/sys/devices/system/memory` in place of the built-in driver:
+//!
+//! - every block's `phys_index`, `state`, `phys_device`, `removable` and `valid_zones` files;
+//! - the memory root's `probe`, `auto_online_blocks`, `soft_offline_page` and
+//!   `hard_offline_page` files;
+//! - the online and offline of every block, whatever asks: its `state` and `online` files,
+//!   auto-online after a hot-add, ACPI eject, virtio-mem, `offline_and_remove_memory()`.
+//!
+//! The devices and what the driver core gives them (`online`, `uevent`, `subsystem`, the node
+//! links) stay, and so do `block_size_bytes` and `crash_hotplug`: userspace sees no change when
+//! the module is loaded or unloaded, and the built-in driver serves again after it.
+//!
+//! Every online, offline and probe takes the device hotplug lock, the memory hotplug lock and the
+//! block's device lock in this order, the order of memory hot-add (see `kernel::memory`).
+
+use core::fmt::Write;
+#[cfg(CONFIG_MEMORY_FAILURE)]
+use kernel::memory::failure;
+use kernel::memory::{
+    block::{Changing, MemoryBlock, OnlineType, Operations, Registration, State, StateRequest},
+    hotplug::{self, DeviceHotplugGuard, MemHotplugGuard},
+};
+use kernel::sysfs::{parse_u64, Attribute, AttributeOps, ShowBuffer, Writer};
+use kernel::{attribute_group, c_str, device::Device, prelude::*};
+
+module! {
+    type: RustMemoryBlock,
+    name: "rust_memory_block",
+    author: "Memory block provider developers",
+    description: "Rust memory block driver",
+    license: "GPL",
+}
+
+/// The block's index, relative to the block size.
+struct PhysIndex;
+
+#[vtable]
+impl AttributeOps for PhysIndex {
+    type Target = MemoryBlock;
+
+    fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+        Ok(writeln!(buf, "{:08x}", block.id())?)
+    }
+}
+
+/// Legacy: every block is "removable" if memory can be hot-removed at all.
+struct Removable;
+
+#[vtable]
+impl AttributeOps for Removable {
+    type Target = MemoryBlock;
+
+    fn show(_block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+        Ok(writeln!(
+            buf,
+            "{}",
+            u8::from(cfg!(CONFIG_MEMORY_HOTREMOVE))
+        )?)
+    }
+}
+
+/// `online`, `offline` or `going-offline`; written, it onlines or offlines the block.
+struct BlockState;
+
+#[vtable]
+impl AttributeOps for BlockState {
+    type Target = MemoryBlock;
+
+    fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+        Ok(writeln!(buf, "{}", block.state())?)
+    }
+
+    fn store(block: &MemoryBlock, input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
+        let request = StateRequest::parse(input)?;
+        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+        let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+        let mut block = block.lock(&mut mem_hotplug);
+        let changed = match request {
+            StateRequest::Online(online_type) => block.online(online_type)?,
+            StateRequest::Offline => block.offline()?,
+        };
+        // Asking for the state the block is in is invalid.
+        if !changed {
+            return Err(EINVAL);
+        }
+        Ok(input.len())
+    }
+}
+
+/// Legacy: the storage increment of the block (s390 only, 0 elsewhere).
+struct PhysDevice;
+
+#[vtable]
+impl AttributeOps for PhysDevice {
+    type Target = MemoryBlock;
+
+    fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+        Ok(writeln!(buf, "{}", block.phys_device())?)
+    }
+}
+
+/// The zone an online block is in, or the zones an offline one can be onlined to, the default
+/// one first.
+struct ValidZones;
+
+#[vtable]
+impl AttributeOps for ValidZones {
+    type Target = MemoryBlock;
+
+    fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+        if block.state() == State::Online {
+            // Boot memory can span zones: it has none, and cannot be offlined.
+            return match block.zone() {
+                Some(zone) => Ok(writeln!(buf, "{}", zone.name())?),
+                None => Ok(writeln!(buf, "none")?),
+            };
+        }
+        let default = block.zone_for(OnlineType::Online);
+        write!(buf, "{}", default.name())?;
+        for online_type in [OnlineType::Kernel, OnlineType::Movable] {
+            let zone = block.zone_for(online_type);
+            if zone != default {
+                write!(buf, " {}", zone.name())?;
+            }
+        }
+        Ok(writeln!(buf)?)
+    }
+}
+
+/// Hot-adds the block at the physical address written (for architectures whose firmware does not
+/// announce hot-added memory, and for testing).
+struct Probe;
+
+#[vtable]
+impl AttributeOps for Probe {
+    type Target = Device;
+
+    fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
+        let phys_addr = parse_u64(input)?;
+        if phys_addr & (kernel::memory::block_size_bytes() - 1) != 0 {
+            return Err(EINVAL);
+        }
+        let admin = writer.admin().ok_or(EPERM)?;
+        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+        hotplug::probe(&mut device_hotplug, &admin, phys_addr)?;
+        Ok(input.len())
+    }
+}
+
+/// How hot-added blocks are onlined: `offline`, `online`, `online_kernel` or `online_movable`.
+struct AutoOnlineBlocks;
+
+#[vtable]
+impl AttributeOps for AutoOnlineBlocks {
+    type Target = Device;
+
+    fn show(_root: &Device, buf: &mut ShowBuffer<'_>) -> Result {
+        Ok(writeln!(buf, "{}", hotplug::auto_online_type())?)
+    }
+
+    fn store(_root: &Device, input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
+        hotplug::set_auto_online_type(StateRequest::parse(input)?);
+        Ok(input.len())
+    }
+}
+
+/// The page frame of the physical address written, for the page offline files; any parse error
+/// is `EINVAL` there.
+#[cfg(CONFIG_MEMORY_FAILURE)]
+fn page_frame(input: &[u8], writer: &Writer<'_>) -> Result<u64> {
+    if !writer.capable(kernel::sysfs::Capability::SysAdmin) {
+        return Err(EPERM);
+    }
+    Ok(parse_u64(input).map_err(|_| EINVAL)? >> kernel::page::PAGE_SHIFT)
+}
+
+/// Migrates the contents of the page at the physical address written, and retires the page.
+#[cfg(CONFIG_MEMORY_FAILURE)]
+struct SoftOfflinePage;
+
+#[cfg(CONFIG_MEMORY_FAILURE)]
+#[vtable]
+impl AttributeOps for SoftOfflinePage {
+    type Target = Device;
+
+    fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
+        let pfn = page_frame(input, writer)?;
+        failure::soft_offline_page(&writer.admin().ok_or(EPERM)?, pfn)?;
+        Ok(input.len())
+    }
+}
+
+/// Retires the page at the physical address written as a hardware memory error would, killing
+/// the tasks that use it.
+#[cfg(CONFIG_MEMORY_FAILURE)]
+struct HardOfflinePage;
+
+#[cfg(CONFIG_MEMORY_FAILURE)]
+#[vtable]
+impl AttributeOps for HardOfflinePage {
+    type Target = Device;
+
+    fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
+        let pfn = page_frame(input, writer)?;
+        failure::memory_failure(&writer.admin().ok_or(EPERM)?, pfn)?;
+        Ok(input.len())
+    }
+}
+
+static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
+static STATE: Attribute<BlockState> = Attribute::read_write(c_str!("state"));
+static PHYS_DEVICE: Attribute<PhysDevice> = Attribute::read_only(c_str!("phys_device"));
+static REMOVABLE: Attribute<Removable> = Attribute::read_only(c_str!("removable"));
+#[cfg(CONFIG_MEMORY_HOTREMOVE)]
+static VALID_ZONES: Attribute<ValidZones> = Attribute::read_only(c_str!("valid_zones"));
+
+#[cfg(CONFIG_ARCH_MEMORY_PROBE)]
+static PROBE: Attribute<Probe> = Attribute::write_only(c_str!("probe"));
+static AUTO_ONLINE_BLOCKS: Attribute<AutoOnlineBlocks> =
+    Attribute::read_write(c_str!("auto_online_blocks"));
+#[cfg(CONFIG_MEMORY_FAILURE)]
+static SOFT_OFFLINE_PAGE: Attribute<SoftOfflinePage> =
+    Attribute::write_only(c_str!("soft_offline_page"));
+#[cfg(CONFIG_MEMORY_FAILURE)]
+static HARD_OFFLINE_PAGE: Attribute<HardOfflinePage> =
+    Attribute::write_only(c_str!("hard_offline_page"));
+
+attribute_group!(static BLOCK_FILES: MemoryBlock = [
+    PHYS_INDEX,
+    STATE,
+    PHYS_DEVICE,
+    REMOVABLE,
+    #[cfg(CONFIG_MEMORY_HOTREMOVE)]
+    VALID_ZONES,
+]);
+
+attribute_group!(static ROOT_FILES: Device = [
+    #[cfg(CONFIG_ARCH_MEMORY_PROBE)]
+    PROBE,
+    AUTO_ONLINE_BLOCKS,
+    #[cfg(CONFIG_MEMORY_FAILURE)]
+    SOFT_OFFLINE_PAGE,
+    #[cfg(CONFIG_MEMORY_FAILURE)]
+    HARD_OFFLINE_PAGE,
+]);
+
+struct RustMemoryBlock {
+    _provider: Registration<RustMemoryBlock>,
+}
+
+#[vtable]
+impl Operations for RustMemoryBlock {
+    fn online(block: &mut Changing<'_>) -> Result {
+        if block.state() == State::Online {
+            return Ok(());
+        }
+        let zone = block.zone_for(block.online_type().unwrap_or(OnlineType::Online));
+        block.prepare_online()?.init_memmap(zone)?.online_pages()
+    }
+
+    fn offline(block: &mut Changing<'_>) -> Result {
+        if block.state() == State::Offline {
+            return Ok(());
+        }
+        block.start_offline()?.offline_pages()
+    }
+}
+
+impl kernel::Module for RustMemoryBlock {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
+        let provider = Registration::register(
+            c_str!("rust_memory_block"),
+            Some(&BLOCK_FILES),
+            Some(&ROOT_FILES),
+        )?;
+        pr_info!("serving the memory blocks\n");
+        Ok(Self {
+            _provider: provider,
+        })
+    }
+}
+
+impl Drop for RustMemoryBlock {
+    fn drop(&mut self) {
+        pr_info!("memory blocks given back to the built-in driver\n");
+    }
+}

@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Rejected writes to the files of /sys/devices/system/memory, and what
+each gives: one line per case, "FILE WHO INPUT -> RESULT", RESULT the errno
+name (or OK).  Run once with the built-in driver and once with the Rust one:
+the two outputs must be the same.
+
+usage: errno-table.py BLOCK_SIZE OFFLINE_BLOCK FREE_BLOCK
+  OFFLINE_BLOCK: a present, offline block (its index); FREE_BLOCK: an
+  absent block of RAM that probe could add (no case adds it).
+
+WHO is root, nocap (root without CAP_SYS_ADMIN) or nobody (uid 65534).
+Every case is a write the driver must refuse: none changes anything."""
+import ctypes
+import errno
+import os
+import sys
+
+MEM = "/sys/devices/system/memory"
+bs, off, free = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def drop_sys_admin():
+    """Drops CAP_SYS_ADMIN from this process's effective and permitted sets."""
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
+                    ("inheritable", ctypes.c_uint32)]
+
+    hdr, data = Header(0x20080522, 0), (Data * 2)()
+    if libc.capget(ctypes.byref(hdr), data):
+        raise OSError(ctypes.get_errno(), "capget")
+    data[0].effective &= ~(1 << 21)
+    data[0].permitted &= ~(1 << 21)
+    if libc.capset(ctypes.byref(hdr), data):
+        raise OSError(ctypes.get_errno(), "capset")
+
+
+def write(path, data):
+    try:
+        fd = os.open(path, os.O_WRONLY)
+        try:
+            os.write(fd, data)
+        finally:
+            os.close(fd)
+        return "OK"
+    except OSError as e:
+        return errno.errorcode.get(e.errno, str(e.errno))
+
+
+def attempt(who, path, data):
+    if who == "root":
+        return write(path, data)
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        try:
+            if who == "nobody":
+                os.setgroups([])
+                os.setgid(65534)
+                os.setuid(65534)
+            else:
+                drop_sys_admin()
+            result = write(path, data)
+        except OSError as e:
+            result = "setup failed: %s" % e
+        os.write(w, result.encode())
+        os._exit(0)
+    os.close(w)
+    result = os.read(r, 256).decode()
+    os.close(r)
+    os.waitpid(pid, 0)
+    return result
+
+
+def addr(n, extra=0):
+    return b"0x%x" % (n * bs + extra)
+
+
+cases = [
+    # probe: parsed as kstrtoull(buf, 0, ...), block-aligned, not present
+    ("probe", "root", addr(free, 4096)),
+    ("probe", "root", addr(free, bs // 2)),
+    ("probe", "root", b"4G"),
+    ("probe", "root", b"\n"),
+    ("probe", "root", b"\0"),
+    ("probe", "root", b"0x"),
+    ("probe", "root", b"-1"),
+    ("probe", "root", b"++1"),
+    ("probe", "root", b"0x10000000000000000"),
+    ("probe", "root", b"99999999999999999999"),
+    ("probe", "root", addr(free) + b"\n\n"),
+    ("probe", "root", b" " + addr(free)),
+    ("probe", "root", addr(free) + b" "),
+    ("probe", "root", addr(free) + b"junk"),
+    ("probe", "root", b"0"),
+    ("probe", "root", addr(off)),
+    ("probe", "root", addr(off) + b"\0junk"),
+    ("probe", "root", b"+" + addr(off)),
+    ("probe", "nocap", addr(off)),
+    ("probe", "nobody", addr(free)),
+    # a block's state: online, online_kernel, online_movable or offline
+    ("memory%d/state" % off, "root", b"foo"),
+    ("memory%d/state" % off, "root", b"Online"),
+    ("memory%d/state" % off, "root", b"onlin"),
+    ("memory%d/state" % off, "root", b"online_movablex"),
+    ("memory%d/state" % off, "root", b"online\n\n"),
+    ("memory%d/state" % off, "root", b"\0online"),
+    ("memory%d/state" % off, "root", b"\n"),
+    ("memory%d/state" % off, "root", b"offline"),
+    ("memory%d/state" % off, "root", b"offline\0online"),
+    ("memory%d/state" % off, "nobody", b"online"),
+    ("memory0/state", "root", b"online"),
+    ("memory0/state", "root", b"online_movable"),
+    # the driver core's online file, which calls the driver's operations
+    ("memory%d/online" % off, "root", b"2"),
+    ("memory%d/online" % off, "root", b"maybe"),
+    ("memory%d/online" % off, "nobody", b"1"),
+    # auto_online_blocks: the same words as state
+    ("auto_online_blocks", "root", b"foo"),
+    ("auto_online_blocks", "root", b"Offline"),
+    ("auto_online_blocks", "root", b"online_movable_"),
+    ("auto_online_blocks", "root", b"online\n\n"),
+    ("auto_online_blocks", "root", b"\n"),
+    ("auto_online_blocks", "nobody", b"online"),
+]
+for name in ("soft_offline_page", "hard_offline_page"):
+    cases += [
+        (name, "root", b"\n"),
+        (name, "root", b"x"),
+        (name, "root", b"-4096"),
+        (name, "root", b"0x10000000000000000"),
+        (name, "root", b"0xfffffffff000"),
+        (name, "root", addr(off, 8192)),
+        (name, "nocap", b"0x100000"),
+        (name, "nobody", b"0x100000"),
+    ]
+# memory0 (boot memory over ZONE_DMA and ZONE_DMA32) is in no single zone:
+# it cannot be offlined (EINVAL), when valid_zones says so.
+with open(MEM + "/memory0/valid_zones") as f:
+    if f.read().strip() == "none":
+        cases += [("memory0/state", "root", b"offline"), ("memory0/online", "root", b"0")]
+
+for name, who, data in cases:
+    print("%s %s %r -> %s" % (name, who, data, attempt(who, os.path.join(MEM, name), data)))

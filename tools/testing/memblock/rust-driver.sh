@@ -1,0 +1,124 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+set -u
+# The Rust memory block driver (samples/rust/rust_memory_block.rs) against
+# the built-in one, in the same boot:
+#  - loading and unloading it changes nothing in the sysfs dump (every
+#    file, mode, value and link, the node side too);
+#  - every rejected write of errno-table.py gives the errno the built-in
+#    driver gives, and changes nothing;
+#  - a probe, an online (kernel and movable) and an offline through it;
+#  - the upstream selftest (mem-on-off-test.sh, its notifier error
+#    injection part included) passes with it loaded.
+# That it serves is checked in the kernel log: its own message, and the
+# core's when it takes the blocks over and gives them back.
+. "$(dirname "$0")/lib.sh"
+DIR=$(cd "$(dirname "$0")" && pwd)
+KSFT=${1:?usage: rust-driver.sh INSTALLED_KSELFTEST_DIR}
+DRV=rust_memory_block
+progress "rust-driver: $DRV against the built-in driver"
+
+if ! modinfo $DRV > /dev/null 2>&1; then
+	tap_not_ok "rust-driver: $DRV.ko is installed" "modinfo $DRV: $(modinfo $DRV 2>&1)"
+	exit 0
+fi
+bs=$(block_size)
+auto=$(cat $MEM/auto_online_blocks)
+echo offline > $MEM/auto_online_blocks
+# Two blocks of the RAM past mem= (memory32-39) that are not present: one
+# probed now (offline, for the table), one left absent.
+free=()
+for i in $(seq $((0x100000000 / bs)) $((0x13fffffff / bs))); do
+	[ -e "$MEM/memory$i" ] || free+=("$i")
+done
+if [ ${#free[@]} -lt 3 ]; then
+	tap_not_ok "rust-driver: three free blocks in memory32-39" "present: $(memory_blocks | tr '\n' ' ')"
+	exit 0
+fi
+off=${free[0]} absent=${free[1]} probed=${free[2]}
+expect "rust-driver: probe memory$off (built-in driver)" \
+	"$(sysfs_write $MEM/probe "$(printf '0x%x' $((off * bs)))")" OK
+
+# What the rejected writes may not change.
+snapshot() {
+	local b
+	for b in $(memory_blocks); do echo "$b $(cat $MEM/$b/state) $(cat $MEM/$b/online)"; done
+	cat $MEM/auto_online_blocks
+	grep -E '^(MemTotal|HardwareCorrupted):' /proc/meminfo
+	cat /proc/iomem
+}
+table() { /usr/bin/python3 "$DIR/errno-table.py" "$bs" "$off" "$absent"; }
+
+s0=$(snapshot)
+c_table=$(table)
+expect "rust-driver: the rejected writes changed nothing (built-in driver)" "$(snapshot)" "$s0"
+
+dump0=$(bash "$DIR/dump.sh")
+mark=$(dmesg | wc -l)
+expect "rust-driver: modprobe $DRV" "$(modprobe $DRV 2>&1; echo "rc=$?")" "rc=0"
+expect "rust-driver: $DRV says it serves the blocks" \
+	"$(dmesg_since "$mark" | grep -c "$DRV: serving the memory blocks")" 1
+expect "rust-driver: the memory block devices are served by $DRV" \
+	"$(dmesg_since "$mark" | grep -c "memory: memory block devices served by $DRV")" 1
+dump_equal() {
+	local got
+	got=$(bash "$DIR/dump.sh")
+	if [ "$got" = "$2" ]; then
+		tap_ok "$1 ($(wc -l <<< "$got") lines)"
+	else
+		tap_not_ok "$1" "$(diff <(echo "$2") <(echo "$got") | head -20)"
+	fi
+}
+dump_equal "rust-driver: the sysfs dump is the same after modprobe" "$dump0"
+
+# The table, with the Rust driver: each case gives what it gave before.
+rust_table=$(table)
+n=0
+while IFS= read -r c && IFS= read -r r <&3; do
+	n=$((n + 1))
+	if [ "$c" = "$r" ]; then
+		tap_ok "rust-driver: ${c% -> *} -> ${c##* -> } (built-in), ${r##* -> } (Rust)"
+	else
+		tap_not_ok "rust-driver: ${c% -> *}: the same errno as the built-in driver" \
+			"built-in: $c" "Rust:     $r"
+	fi
+done < <(echo "$c_table") 3< <(echo "$rust_table")
+expect "rust-driver: the table has as many cases both times (at least 40)" \
+	"$n $(( $(wc -l <<< "$rust_table") >= 40 ))" "$(wc -l <<< "$c_table") 1"
+expect "rust-driver: the rejected writes changed nothing (Rust driver)" "$(snapshot)" "$s0"
+
+# A probe, onlines and an offline, through the Rust driver.
+total0=$(mem_total_kb)
+blk=$MEM/memory$probed
+expect "rust-driver: probe memory$probed" "$(sysfs_write $MEM/probe "$(printf '0x%x' $((probed * bs)))")" OK
+expect "rust-driver: memory$probed: state, phys_index, phys_device, removable" \
+	"$(cat $blk/state $blk/phys_index $blk/phys_device $blk/removable | tr '\n' ' ')" \
+	"offline $(printf '%08x' "$probed") 0 1 "
+# Which of the two comes first depends on the zones' spans (the dumps
+# compare the value with the built-in driver's).
+case "$(cat $blk/valid_zones)" in
+"Normal Movable"|"Movable Normal") tap_ok "rust-driver: memory$probed valid_zones: $(cat $blk/valid_zones)" ;;
+*) tap_not_ok "rust-driver: memory$probed valid_zones: Normal and Movable" "got '$(cat $blk/valid_zones)'" ;;
+esac
+expect "rust-driver: online_kernel memory$probed" "$(sysfs_write $blk/state online_kernel)" OK
+expect "rust-driver: memory$probed is online in Normal" "$(cat $blk/state $blk/online $blk/valid_zones | tr '\n' ' ')" "online 1 Normal "
+expect "rust-driver: MemTotal grew by one block" "$(mem_total_kb)" "$((total0 + bs / 1024))"
+expect "rust-driver: offline memory$probed" "$(sysfs_write $blk/state offline)" OK
+expect "rust-driver: online memory$probed through its online file (default zone)" \
+	"$(sysfs_write $blk/online 1) $(cat $blk/state)" "OK online"
+expect "rust-driver: offline memory$probed through its online file" \
+	"$(sysfs_write $blk/online 0) $(cat $blk/state $blk/online | tr '\n' ' ')" "OK offline 0 "
+expect "rust-driver: online_movable memory$probed" "$(sysfs_write $blk/state online_movable) $(cat $blk/valid_zones)" "OK Movable"
+expect "rust-driver: offline memory$probed again" "$(sysfs_write $blk/state offline)" OK
+expect "rust-driver: MemTotal back" "$(mem_total_kb)" "$total0"
+
+# The upstream selftest, with the Rust driver serving.
+bash "$DIR/kselftest.sh" "$KSFT" | sed 's/^\(\(not \)\?ok - \)kselftest: /\1rust-driver: kselftest: /'
+
+dump1=$(bash "$DIR/dump.sh")
+mark=$(dmesg | wc -l)
+expect "rust-driver: rmmod $DRV" "$(rmmod $DRV 2>&1; echo "rc=$?")" "rc=0"
+expect "rust-driver: the built-in driver serves again" \
+	"$(dmesg_since "$mark" | grep -c "memory: memory block devices served by the built-in driver")" 1
+dump_equal "rust-driver: the sysfs dump is the same after rmmod" "$dump1"
+echo "$auto" > $MEM/auto_online_blocks
