@@ -202,12 +202,12 @@ pub trait AttributeOps {
 ///
 /// # Invariants
 ///
-/// `dev` and `attr` are the device and the attribute of the file being written, live for `'a`,
-/// and the current task is the one writing.
+/// `dev` and `attr` are the device and the attribute (as declared by the kernel) of the file being
+/// written, live for `'a`, `input` is what was written, and the current task is the one writing.
 pub struct Writer<'a> {
     dev: *mut bindings::device,
     attr: *mut bindings::device_attribute,
-    _call: PhantomData<&'a ()>,
+    input: &'a [u8],
 }
 
 /// A capability a writer may have (`CAP_*`), for [`Writer::capable`].
@@ -228,7 +228,9 @@ impl<'a> Writer<'a> {
     }
 
     /// Returns the proof that the file, as the kernel declared it, can be written by the global
-    /// root only: its mode lets only its owner write, and its owner is root. `None` otherwise.
+    /// root only: its declared mode lets only its owner write, and its owner is root. `None`
+    /// otherwise. (What root changed since, with `chmod` or `chown`, is root's decision, as for
+    /// the C files that rely on their mode.)
     pub fn admin(&self) -> Option<AdminWrite<'a>> {
         // SAFETY: By the type invariant `attr` is live.
         let mode = unsafe { (*self.attr).attr.mode };
@@ -241,19 +243,57 @@ impl<'a> Writer<'a> {
         if mode & 0o022 != 0 || uid.val != 0 {
             return None;
         }
+        // INVARIANT: Checked above; `input` is what the administrator wrote.
         Some(AdminWrite {
-            _call: PhantomData,
+            input: self.input,
             _not_send: PhantomData,
         })
     }
 }
 
 /// Proof that the running `store` callback serves a write to a file that only the global root
-/// can write, as the kernel declared it (an administrator's request). Given by
-/// [`Writer::admin`]; it lives no longer than the callback.
+/// can write, as the kernel declared it: an administrator's request. Given by [`Writer::admin`];
+/// it lives no longer than the callback.
+///
+/// # Invariants
+///
+/// The file being written can be written by the global root only, as declared, and `input` is
+/// what was written to it.
 pub struct AdminWrite<'a> {
-    _call: PhantomData<&'a ()>,
+    input: &'a [u8],
     _not_send: PhantomData<*mut ()>,
+}
+
+impl<'a> AdminWrite<'a> {
+    /// Returns the number the administrator wrote, parsed as [`parse_u64`] parses it: the
+    /// administrator's word for that number (for instance that it is the address of memory that
+    /// nothing uses).
+    pub fn number(&self) -> Result<AdminNumber<'a>> {
+        // INVARIANT: Parsed from what the administrator wrote.
+        Ok(AdminNumber {
+            value: parse_u64(self.input)?,
+            _call: PhantomData,
+        })
+    }
+}
+
+/// A number an administrator wrote to a root-only file: see [`AdminWrite::number`]. It lives no
+/// longer than the callback.
+///
+/// # Invariants
+///
+/// `value` was parsed from what an administrator wrote to a file only root can write.
+#[derive(Clone, Copy, Debug)]
+pub struct AdminNumber<'a> {
+    value: u64,
+    _call: PhantomData<(&'a (), *mut ())>,
+}
+
+impl AdminNumber<'_> {
+    /// Returns the number.
+    pub fn get(&self) -> u64 {
+        self.value
+    }
 }
 
 /// Parses a number written to a file as C's `kstrtoull(buf, 0, &value)` parses a `store`'s
@@ -500,11 +540,7 @@ unsafe extern "C" fn store_callback<O: AttributeOps>(
     let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
     // INVARIANT: This is the `store` of the file of `attr` on `dev`, in the writing task, and
     // both live for the call.
-    let writer = Writer {
-        dev,
-        attr,
-        _call: PhantomData,
-    };
+    let writer = Writer { dev, attr, input };
     match O::store(target, input, &writer) {
         // A store cannot consume more than it was given.
         Ok(n) => n.min(count) as isize,
@@ -723,7 +759,7 @@ macro_rules! attribute_group {
         $vis static $name: $crate::sysfs::AttributeGroup<$target> = {
             static ATTRS: $crate::sysfs::AttributeList<
                 $target,
-                { [$($(#[$meta])* ::core::stringify!($attr)),+].len() + 1 },
+                { <[&str]>::len(&[$($(#[$meta])* ::core::stringify!($attr)),+]) + 1 },
             > =
                 // SAFETY: The table ends with `end()`, and only there.
                 unsafe {

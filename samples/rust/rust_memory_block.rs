@@ -21,7 +21,7 @@ use core::fmt::Write;
 #[cfg(CONFIG_MEMORY_FAILURE)]
 use kernel::memory::failure;
 use kernel::memory::{
-    block::{Changing, MemoryBlock, OnlineType, Operations, Registration, State, StateRequest},
+    block::{Changing, MemoryBlockFile, OnlineType, Operations, Registration, State, StateRequest},
     hotplug::{self, DeviceHotplugGuard, MemHotplugGuard},
 };
 use kernel::sysfs::{parse_u64, Attribute, AttributeOps, ShowBuffer, Writer};
@@ -40,9 +40,9 @@ struct PhysIndex;
 
 #[vtable]
 impl AttributeOps for PhysIndex {
-    type Target = MemoryBlock;
+    type Target = MemoryBlockFile;
 
-    fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+    fn show(block: &MemoryBlockFile, buf: &mut ShowBuffer<'_>) -> Result {
         Ok(writeln!(buf, "{:08x}", block.id())?)
     }
 }
@@ -52,9 +52,9 @@ struct Removable;
 
 #[vtable]
 impl AttributeOps for Removable {
-    type Target = MemoryBlock;
+    type Target = MemoryBlockFile;
 
-    fn show(_block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+    fn show(_block: &MemoryBlockFile, buf: &mut ShowBuffer<'_>) -> Result {
         Ok(writeln!(
             buf,
             "{}",
@@ -68,13 +68,13 @@ struct BlockState;
 
 #[vtable]
 impl AttributeOps for BlockState {
-    type Target = MemoryBlock;
+    type Target = MemoryBlockFile;
 
-    fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+    fn show(block: &MemoryBlockFile, buf: &mut ShowBuffer<'_>) -> Result {
         Ok(writeln!(buf, "{}", block.state())?)
     }
 
-    fn store(block: &MemoryBlock, input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
+    fn store(block: &MemoryBlockFile, input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
         let request = StateRequest::parse(input)?;
         let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
         let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
@@ -96,9 +96,9 @@ struct PhysDevice;
 
 #[vtable]
 impl AttributeOps for PhysDevice {
-    type Target = MemoryBlock;
+    type Target = MemoryBlockFile;
 
-    fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+    fn show(block: &MemoryBlockFile, buf: &mut ShowBuffer<'_>) -> Result {
         Ok(writeln!(buf, "{}", block.phys_device())?)
     }
 }
@@ -109,9 +109,9 @@ struct ValidZones;
 
 #[vtable]
 impl AttributeOps for ValidZones {
-    type Target = MemoryBlock;
+    type Target = MemoryBlockFile;
 
-    fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+    fn show(block: &MemoryBlockFile, buf: &mut ShowBuffer<'_>) -> Result {
         if block.state() == State::Online {
             // Boot memory can span zones: it has none, and cannot be offlined.
             return match block.zone() {
@@ -119,10 +119,10 @@ impl AttributeOps for ValidZones {
                 None => Ok(writeln!(buf, "none")?),
             };
         }
-        let default = block.zone_for(OnlineType::Online);
+        let default = block.zone_for(OnlineType::Online)?;
         write!(buf, "{}", default.name())?;
         for online_type in [OnlineType::Kernel, OnlineType::Movable] {
-            let zone = block.zone_for(online_type);
+            let zone = block.zone_for(online_type)?;
             if zone != default {
                 write!(buf, " {}", zone.name())?;
             }
@@ -140,13 +140,12 @@ impl AttributeOps for Probe {
     type Target = Device;
 
     fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-        let phys_addr = parse_u64(input)?;
-        if phys_addr & (kernel::memory::block_size_bytes() - 1) != 0 {
+        let phys_addr = writer.admin().ok_or(EPERM)?.number()?;
+        if phys_addr.get() & (kernel::memory::block_size_bytes() - 1) != 0 {
             return Err(EINVAL);
         }
-        let admin = writer.admin().ok_or(EPERM)?;
         let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
-        hotplug::probe(&mut device_hotplug, &admin, phys_addr)?;
+        hotplug::probe(&mut device_hotplug, phys_addr)?;
         Ok(input.len())
     }
 }
@@ -229,7 +228,7 @@ static SOFT_OFFLINE_PAGE: Attribute<SoftOfflinePage> =
 static HARD_OFFLINE_PAGE: Attribute<HardOfflinePage> =
     Attribute::write_only(c_str!("hard_offline_page"));
 
-attribute_group!(static BLOCK_FILES: MemoryBlock = [
+attribute_group!(static BLOCK_FILES: MemoryBlockFile = [
     PHYS_INDEX,
     STATE,
     PHYS_DEVICE,
@@ -258,8 +257,7 @@ impl Operations for RustMemoryBlock {
         if block.state() == State::Online {
             return Ok(());
         }
-        let zone = block.zone_for(block.online_type().unwrap_or(OnlineType::Online));
-        block.prepare_online()?.init_memmap(zone)?.online_pages()
+        block.prepare_online()?.init_memmap()?.online_pages()
     }
 
     fn offline(block: &mut Changing<'_>) -> Result {

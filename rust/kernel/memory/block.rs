@@ -70,13 +70,70 @@ unsafe impl AlwaysRefCounted for MemoryBlock {
     }
 }
 
+/// A memory block as the callbacks of its own files see it (the target of a provider's
+/// `block_files`): while such a callback runs, the block cannot be removed (removing it waits for
+/// the callbacks of its files), so what it points to (its memory group) stays alive without a
+/// lock, as the built-in driver's files rely on.
+///
+/// It is a [`MemoryBlock`] (it dereferences to one), and only the callbacks are given one.
+///
+/// # Invariants
+///
+/// The block is one whose file's callback is running, for the lifetime of the reference.
+#[repr(transparent)]
+pub struct MemoryBlockFile(MemoryBlock);
+
+impl core::ops::Deref for MemoryBlockFile {
+    type Target = MemoryBlock;
+
+    fn deref(&self) -> &MemoryBlock {
+        &self.0
+    }
+}
+
 // SAFETY: `from_device` goes from the device to the `struct memory_block` that embeds it, which
 // is freed only when the device is.
-unsafe impl DeviceContainer for MemoryBlock {
+unsafe impl DeviceContainer for MemoryBlockFile {
     unsafe fn from_device<'a>(dev: *mut bindings::device) -> &'a Self {
         // SAFETY: The caller guarantees that `dev` is the device of a live memory block, alive
-        // for `'a`; `MemoryBlock` is `repr(transparent)` over the C struct.
+        // for `'a`: the file callbacks that call this run for a file of that block, which cannot
+        // be removed meanwhile (the invariant). `MemoryBlockFile` and `MemoryBlock` are
+        // `repr(transparent)` over the C struct.
         unsafe { &*crate::container_of!(dev, bindings::memory_block, dev).cast::<Self>() }
+    }
+}
+
+impl MemoryBlockFile {
+    /// Returns the zone the block's memory would go to if it were onlined as `online_type` asks
+    /// (`zone_for_pfn_range()`), computed without a lock as the `valid_zones` file of the
+    /// built-in driver does: the answer may be stale by the time it is used.
+    ///
+    /// Fails with `EINVAL` if there is no such zone (`zone_for_pfn_range()` always finds one).
+    pub fn zone_for(&self, online_type: OnlineType) -> Result<&'static Zone> {
+        let mem = self.0 .0.get();
+        // SAFETY: The block is live; its node and group are aligned values read once each, as
+        // the built-in driver reads them.
+        let (nid, group) = unsafe {
+            (
+                core::ptr::addr_of!((*mem).nid).read_volatile(),
+                core::ptr::addr_of!((*mem).group).read_volatile(),
+            )
+        };
+        let nr_pages = super::block_size_bytes() >> crate::page::PAGE_SHIFT;
+        // SAFETY: The node is the block's, an online node. The group is NULL or the block's
+        // group: the block cannot be removed while a callback of its file runs (the type
+        // invariant), and a group is freed only once its blocks are. The range is the block's.
+        let zone = unsafe {
+            bindings::zone_for_pfn_range(
+                online_type as u32,
+                nid,
+                group,
+                self.start_pfn() as _,
+                nr_pages as _,
+            )
+        };
+        // SAFETY: `zone_for_pfn_range()` returns a zone of the node, never freed.
+        unsafe { Zone::from_raw(zone) }.ok_or(EINVAL)
     }
 }
 
@@ -171,49 +228,6 @@ impl MemoryBlock {
         let zone = unsafe { core::ptr::addr_of!((*self.0.get()).zone).read_volatile() };
         // SAFETY: A block's zone is NULL or a zone of a node, never freed.
         unsafe { Zone::from_raw(zone) }
-    }
-
-    /// Returns the zone the block's memory would go to if it were onlined as `online_type` asks
-    /// (`zone_for_pfn_range()`), computed without a lock as the `valid_zones` file of the
-    /// built-in driver does: the answer may be stale by the time it is used.
-    ///
-    /// # Examples
-    ///
-    /// ```
-    /// use kernel::memory::block::{MemoryBlock, OnlineType};
-    /// use kernel::memory::hotplug::DeviceHotplugGuard;
-    ///
-    /// let guard = DeviceHotplugGuard::lock_sysfs()?;
-    /// if let Some(block) = MemoryBlock::find(&guard, 0) {
-    ///     let movable = block.zone_for(OnlineType::Movable);
-    ///     assert_eq!(movable.name().as_bytes(), b"Movable");
-    /// }
-    /// # Ok::<(), Error>(())
-    /// ```
-    pub fn zone_for(&self, online_type: OnlineType) -> &'static Zone {
-        let mem = self.0.get();
-        // SAFETY: The block is live; its node and group are aligned values read once each, as
-        // the built-in driver reads them.
-        let (nid, group) = unsafe {
-            (
-                core::ptr::addr_of!((*mem).nid).read_volatile(),
-                core::ptr::addr_of!((*mem).group).read_volatile(),
-            )
-        };
-        let nr_pages = super::block_size_bytes() >> crate::page::PAGE_SHIFT;
-        // SAFETY: The node is the block's, an online node; the group is NULL or the block's
-        // group, which outlives it; the range is the block's.
-        let zone = unsafe {
-            bindings::zone_for_pfn_range(
-                online_type as u32,
-                nid,
-                group,
-                self.start_pfn() as _,
-                nr_pages as _,
-            )
-        };
-        // SAFETY: `zone_for_pfn_range()` returns a zone of the node, never NULL, never freed.
-        unsafe { Zone::from_raw(zone) }.expect("zone_for_pfn_range() returned NULL")
     }
 
     /// Takes the block's device lock, which only a task that holds the memory hotplug lock may.
@@ -614,17 +628,8 @@ impl Changing<'_> {
         unsafe { Zone::from_raw((*self.raw()).zone) }
     }
 
-    /// Returns the zone the block's memory goes to if it is onlined as `online_type` asks
-    /// (`memory_block_zone()`).
-    pub fn zone_for(&self, online_type: OnlineType) -> &'static Zone {
-        // SAFETY: The block is live; the locks its fields change under are held.
-        let zone = unsafe { bindings::memory_block_zone(self.raw(), online_type as u32) };
-        // SAFETY: `memory_block_zone()` returns a zone of the block's node, never NULL.
-        unsafe { Zone::from_raw(zone) }.expect("memory_block_zone() returned NULL")
-    }
-
-    /// Starts onlining the block: tells the memory notifier chain (`MEM_PREPARE_ONLINE`), which
-    /// may refuse with an error.
+    /// Starts onlining the block to the zone of [`Changing::online_type`] (`memory_block_zone()`):
+    /// tells the memory notifier chain (`MEM_PREPARE_ONLINE`), which may refuse with an error.
     ///
     /// Fails with `EINVAL` if the block is not offline, `EHWPOISON` if it has poisoned pages
     /// (see [`Changing::nr_poison`]), or the notifier's error. Dropping the [`Onlining`] without
@@ -636,13 +641,20 @@ impl Changing<'_> {
         if self.nr_poison() != 0 {
             return Err(Error::from_errno(-(bindings::EHWPOISON as i32)));
         }
+        let online_type = self.online_type().unwrap_or(OnlineType::Online);
+        // SAFETY: The block is live and the locks its fields change under are held.
+        let zone = unsafe { bindings::memory_block_zone(self.raw(), online_type as u32) };
+        // SAFETY: `memory_block_zone()` returns a zone of the block's node, never NULL.
+        let zone = unsafe { Zone::from_raw(zone) }.ok_or(EINVAL)?;
         // SAFETY: The locks are held; the block is offline.
         unsafe { notify(self.raw(), bindings::memory_block_state_MEM_PREPARE_ONLINE) }?;
-        // INVARIANT: The chain was told, the block is offline, and the locks are held while the
-        // `Onlining` borrows `self`.
+        // INVARIANT: The chain was told, the block is offline, `zone` is the zone of its online
+        // type, and the locks are held while the `Onlining` borrows `self`.
         Ok(Onlining {
             block: self.block,
+            zone,
             _changing: PhantomData,
+            _not_send: PhantomData,
         })
     }
 
@@ -658,13 +670,14 @@ impl Changing<'_> {
         if self.zone().is_none() {
             return Err(EINVAL);
         }
-        // SAFETY: The state is written under the device lock, which this task holds.
-        unsafe { (*self.raw()).state = bindings::memory_block_state_MEM_GOING_OFFLINE };
+        // SAFETY: The block is live and this task holds its device lock.
+        unsafe { set_state(self.raw(), bindings::memory_block_state_MEM_GOING_OFFLINE) };
         // INVARIANT: The block was online in one zone and is going offline; the locks are held
         // while the `Offlining` borrows `self`.
         Ok(Offlining {
             block: self.block,
             _changing: PhantomData,
+            _not_send: PhantomData,
         })
     }
 
@@ -692,19 +705,45 @@ unsafe fn notify(mem: *mut bindings::memory_block, action: bindings::memory_bloc
     to_result(unsafe { bindings::memory_block_notify(mem, action as _) })
 }
 
+/// Writes a block's state, as C's `WRITE_ONCE()` (readers such as the `state` file read it
+/// without a lock).
+///
+/// # Safety
+///
+/// `mem` is a live block whose device lock this task holds.
+unsafe fn set_state(mem: *mut bindings::memory_block, state: bindings::memory_block_state) {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { core::ptr::addr_of_mut!((*mem).state).write_volatile(state) };
+}
+
+/// Writes a block's zone, as C's `WRITE_ONCE()` (readers such as the `valid_zones` file read it
+/// without a lock).
+///
+/// # Safety
+///
+/// `mem` is a live block whose device lock this task holds; `zone` is NULL or a zone of its node.
+unsafe fn set_zone(mem: *mut bindings::memory_block, zone: *mut bindings::zone) {
+    // SAFETY: Guaranteed by the caller.
+    unsafe { core::ptr::addr_of_mut!((*mem).zone).write_volatile(zone) };
+}
+
 /// A block being onlined, after the memory notifier chain was told (`MEM_PREPARE_ONLINE`): the
 /// first step of [`Changing::prepare_online`], then [`Onlining::init_memmap`] and
 /// [`MemmapReady::online_pages`].
 ///
-/// Dropping it tells the chain that the block stays offline (`MEM_FINISH_OFFLINE`).
+/// Dropping it tells the chain that the block stays offline (`MEM_FINISH_OFFLINE`). Leaking it
+/// (`mem::forget`) leaves the chain's notifications unbalanced: a bug, but not undefined
+/// behaviour, as no step can then run twice (the block stays offline).
 ///
 /// # Invariants
 ///
-/// `block` is offline, the chain was told `MEM_PREPARE_ONLINE` for it, and for `'a` this task
-/// holds the locks of [`Changing`].
+/// `block` is offline, the chain was told `MEM_PREPARE_ONLINE` for it, `zone` is the zone of its
+/// online type, and for `'a` this task holds the locks of [`Changing`].
 pub struct Onlining<'a> {
     block: &'a MemoryBlock,
+    zone: &'static Zone,
     _changing: PhantomData<&'a mut ()>,
+    _not_send: PhantomData<*mut ()>,
 }
 
 impl<'a> Onlining<'a> {
@@ -712,19 +751,16 @@ impl<'a> Onlining<'a> {
         self.block.0.get()
     }
 
-    /// Initializes the block's own memmap pages (memmap-on-memory) in `zone`, where its pages
-    /// will go (nothing to do for a block without them).
+    /// Initializes the block's own memmap pages (memmap-on-memory) in the zone its pages will go
+    /// to (nothing to do for a block without them).
     ///
     /// On error the onlining is undone (the chain is told).
-    pub fn init_memmap(self, zone: &'static Zone) -> Result<MemmapReady<'a>> {
+    pub fn init_memmap(self) -> Result<MemmapReady<'a>> {
         // SAFETY: By the type invariant the block is offline and the locks are held; the zone is
-        // a zone of a node.
-        to_result(unsafe { bindings::memory_block_init_memmap(self.raw(), zone.as_raw()) })?;
-        // INVARIANT: The memmap was initialized in `zone`.
-        Ok(MemmapReady {
-            onlining: self,
-            zone,
-        })
+        // a zone of its node.
+        to_result(unsafe { bindings::memory_block_init_memmap(self.raw(), self.zone.as_raw()) })?;
+        // INVARIANT: The memmap was initialized in the zone; the pages are still offline.
+        Ok(MemmapReady { onlining: self })
     }
 }
 
@@ -736,17 +772,17 @@ impl Drop for Onlining<'_> {
     }
 }
 
-/// A block being onlined whose memmap pages are initialized in `zone`: the last step is
+/// A block being onlined whose memmap pages are initialized in its zone: the last step is
 /// [`MemmapReady::online_pages`].
 ///
-/// Dropping it undoes the memmap initialization and then the [`Onlining`].
+/// Dropping it undoes the memmap initialization and then the [`Onlining`]. Leaking it leaves the
+/// memmap initialized with the block offline: a bug, but not undefined behaviour.
 ///
 /// # Invariants
 ///
-/// The memmap of `onlining`'s block was initialized in `zone`.
+/// The memmap of `onlining`'s block was initialized in `onlining.zone`; its pages are offline.
 pub struct MemmapReady<'a> {
     onlining: Onlining<'a>,
-    zone: &'static Zone,
 }
 
 impl MemmapReady<'_> {
@@ -757,15 +793,15 @@ impl MemmapReady<'_> {
     /// On error the onlining is undone, and the block stays offline.
     pub fn online_pages(self) -> Result {
         let mem = self.onlining.raw();
+        let zone = self.onlining.zone.as_raw();
         // SAFETY: By the type invariants the block is offline, its memmap initialized in `zone`,
         // and the locks are held.
-        to_result(unsafe { bindings::memory_block_online_pages(mem, self.zone.as_raw()) })?;
-        // SAFETY: As above; the pages are online now. The zone and the state are written under
-        // the device lock, which this task holds.
+        to_result(unsafe { bindings::memory_block_online_pages(mem, zone) })?;
+        // SAFETY: As above; the pages are online now. The block's device lock is held.
         unsafe {
             bindings::memory_block_account_memmap(mem, true);
-            (*mem).zone = self.zone.as_raw();
-            (*mem).state = bindings::memory_block_state_MEM_ONLINE;
+            set_zone(mem, zone);
+            set_state(mem, bindings::memory_block_state_MEM_ONLINE);
         }
         // Online: nothing to undo.
         core::mem::forget(self);
@@ -775,7 +811,8 @@ impl MemmapReady<'_> {
 
 impl Drop for MemmapReady<'_> {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the memmap was initialized and the locks are held.
+        // SAFETY: By the type invariant the memmap was initialized, the pages are offline and the
+        // locks are held.
         unsafe { bindings::memory_block_deinit_memmap(self.onlining.raw()) };
         // `self.onlining` is dropped next: the chain is told.
     }
@@ -783,7 +820,9 @@ impl Drop for MemmapReady<'_> {
 
 /// A block being offlined (`going-offline`): [`Offlining::offline_pages`] finishes it.
 ///
-/// Dropping it marks the block online again.
+/// Dropping it marks the block online again. Leaking it leaves the block `going-offline` for
+/// good, which the C side refuses to online, offline or remove: a bug, but not undefined
+/// behaviour.
 ///
 /// # Invariants
 ///
@@ -792,6 +831,7 @@ impl Drop for MemmapReady<'_> {
 pub struct Offlining<'a> {
     block: &'a MemoryBlock,
     _changing: PhantomData<&'a mut ()>,
+    _not_send: PhantomData<*mut ()>,
 }
 
 impl Offlining<'_> {
@@ -813,13 +853,13 @@ impl Offlining<'_> {
             unsafe { bindings::memory_block_account_memmap(mem, true) };
             return Err(e);
         }
-        // SAFETY: The pages are offline; the zone and the state are written under the device
-        // lock, which this task holds.
+        // SAFETY: The pages are offline; the block's device lock is held. Nobody can refuse the
+        // end of an offline.
         unsafe {
             bindings::memory_block_deinit_memmap(mem);
-            (*mem).zone = core::ptr::null_mut();
+            set_zone(mem, core::ptr::null_mut());
             let _ = notify(mem, bindings::memory_block_state_MEM_FINISH_OFFLINE);
-            (*mem).state = bindings::memory_block_state_MEM_OFFLINE;
+            set_state(mem, bindings::memory_block_state_MEM_OFFLINE);
         }
         // Offline: nothing to undo.
         core::mem::forget(self);
@@ -829,8 +869,8 @@ impl Offlining<'_> {
 
 impl Drop for Offlining<'_> {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the block is still online and the device lock is held.
-        unsafe { (*self.block.0.get()).state = bindings::memory_block_state_MEM_ONLINE };
+        // SAFETY: By the type invariant the block is still online and its device lock is held.
+        unsafe { set_state(self.block.0.get(), bindings::memory_block_state_MEM_ONLINE) };
     }
 }
 
@@ -909,16 +949,16 @@ unsafe extern "C" fn offline_callback<T: Operations>(mem: *mut bindings::memory_
 /// ```
 /// use core::fmt::Write;
 /// use kernel::{attribute_group, c_str, prelude::*};
-/// use kernel::memory::block::{Changing, MemoryBlock, Operations, Registration};
+/// use kernel::memory::block::{Changing, MemoryBlockFile, Operations, Registration};
 /// use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer};
 ///
 /// struct PhysIndex;
 ///
 /// #[vtable]
 /// impl AttributeOps for PhysIndex {
-///     type Target = MemoryBlock;
+///     type Target = MemoryBlockFile;
 ///
-///     fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+///     fn show(block: &MemoryBlockFile, buf: &mut ShowBuffer<'_>) -> Result {
 ///         Ok(writeln!(buf, "{:08x}", block.id())?)
 ///     }
 /// }
@@ -933,7 +973,7 @@ unsafe extern "C" fn offline_callback<T: Operations>(mem: *mut bindings::memory_
 /// }
 ///
 /// static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
-/// attribute_group!(static BLOCK_FILES: MemoryBlock = [PHYS_INDEX]);
+/// attribute_group!(static BLOCK_FILES: MemoryBlockFile = [PHYS_INDEX]);
 ///
 /// let provider = Registration::<Example>::register(c_str!("example"), Some(&BLOCK_FILES), None)?;
 /// // A second provider is refused.
@@ -998,7 +1038,7 @@ impl<T: Operations> Registration<T> {
     /// not have, a `show` for a file it cannot read, a `store` for one it cannot write).
     pub fn register(
         name: &'static CStr,
-        block_files: Option<&'static AttributeGroup<MemoryBlock>>,
+        block_files: Option<&'static AttributeGroup<MemoryBlockFile>>,
         root_files: Option<&'static AttributeGroup<Device>>,
     ) -> Result<Self> {
         // SAFETY: All-zero bytes are a valid, empty `struct memory_block_provider`.

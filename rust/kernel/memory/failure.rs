@@ -16,9 +16,12 @@ use crate::{
 };
 
 /// Soft-offlines the page `pfn` (`soft_offline_page()`): its contents are migrated to another page
-/// (or dropped if clean), and the page is never used again (until it is unpoisoned).
+/// (or dropped if clean), and the page is never used again (until it is unpoisoned). A page that
+/// is poisoned already is not an error.
 ///
-/// Fails with `ENXIO` if `pfn` is no online page, `EIO` or `EBUSY` if it cannot be migrated.
+/// Fails with `ENXIO` if `pfn` is no page, `EIO` if it is not online (or cannot be handled),
+/// `EBUSY` if it cannot be migrated, `EOPNOTSUPP` if soft offline is disabled
+/// (`vm.enable_soft_offline`).
 ///
 /// # Examples
 ///
@@ -51,7 +54,8 @@ pub fn soft_offline_page(admin: &AdminWrite<'_>, pfn: u64) -> Result {
 
 /// Simulates a hardware memory error in the page `pfn` (`memory_failure()` with
 /// `MF_SW_SIMULATED`): the page is poisoned and never used again, and the tasks that map it are
-/// killed when they touch it (or at once, with `vm.memory_failure_early_kill`).
+/// killed when they touch it (or at once, with `vm.memory_failure_early_kill`). With
+/// `vm.memory_failure_recovery` off, the kernel panics instead, as for a real error.
 ///
 /// A page that the hwpoison filter skips (`EOPNOTSUPP` from `memory_failure()`, for testing) is
 /// not an error, as for the `hard_offline_page` file. Otherwise it fails with the error of

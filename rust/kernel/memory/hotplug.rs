@@ -9,7 +9,7 @@ use super::block::StateRequest;
 use crate::{
     bindings,
     error::{code::*, to_result, Error, Result},
-    sysfs::AdminWrite,
+    sysfs::AdminNumber,
 };
 use core::marker::PhantomData;
 
@@ -312,9 +312,9 @@ impl Probed {
 /// (`memory_add_physaddr_to_nid()`), onlined if the kernel auto-onlines new memory
 /// ([`auto_online_type`]) (`__add_memory()`).
 ///
-/// `admin` is the proof that an administrator asked for it, by writing to a file that only root
-/// can write (such as `probe`): the administrator's word that the range is memory (RAM) that
-/// nothing else uses, which the kernel hands out once it is onlined.
+/// `phys_addr` is what an administrator wrote to a file that only root can write (such as
+/// `probe`): their word that the range is memory (RAM) that nothing else uses, which the kernel
+/// hands out once it is onlined.
 ///
 /// It takes the memory hotplug lock itself, and then the new block's device lock: the order of
 /// [`crate::memory`]. The device hotplug guard is borrowed mutably, so no [`MemHotplugGuard`]
@@ -330,7 +330,7 @@ impl Probed {
 /// ```
 /// use kernel::{device::Device, prelude::*};
 /// use kernel::memory::hotplug::{probe, DeviceHotplugGuard};
-/// use kernel::sysfs::{parse_u64, AttributeOps, Writer};
+/// use kernel::sysfs::{AttributeOps, Writer};
 ///
 /// struct Probe;
 ///
@@ -339,10 +339,9 @@ impl Probed {
 ///     type Target = Device;
 ///
 ///     fn store(_dev: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-///         let admin = writer.admin().ok_or(EPERM)?;
-///         let phys_addr = parse_u64(input)?;
+///         let phys_addr = writer.admin().ok_or(EPERM)?.number()?;
 ///         let mut guard = DeviceHotplugGuard::lock_sysfs()?;
-///         probe(&mut guard, &admin, phys_addr)?;
+///         probe(&mut guard, phys_addr)?;
 ///         Ok(input.len())
 ///     }
 /// }
@@ -350,13 +349,11 @@ impl Probed {
 /// ```
 pub fn probe(
     device_hotplug: &mut DeviceHotplugGuard,
-    admin: &AdminWrite<'_>,
-    phys_addr: u64,
+    phys_addr: AdminNumber<'_>,
 ) -> Result<Probed> {
-    let _ = admin;
-    // SAFETY: An administrator's write asked for the block: their word that it is memory that
-    // nothing else uses.
-    unsafe { probe_unchecked(device_hotplug, phys_addr) }
+    // SAFETY: An administrator wrote the address to a root-only file: their word that it is
+    // memory that nothing else uses.
+    unsafe { probe_unchecked(device_hotplug, phys_addr.get()) }
 }
 
 /// Adds the memory block at `phys_addr`, as [`probe`] does, without an administrator's request.
@@ -383,7 +380,7 @@ pub unsafe fn probe_unchecked(
 ) -> Result<Probed> {
     let _ = device_hotplug;
     let size = super::block_size_bytes();
-    if phys_addr % size != 0 || phys_addr.checked_add(size).is_none() {
+    if phys_addr & (size - 1) != 0 {
         return Err(EINVAL);
     }
     // SAFETY: The device hotplug lock is held, as `__add_memory()` requires (with no flags,

@@ -1,7 +1,10 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 set -u
-# make run: what a user sees of the memory block driver, step by step.
+# make run: what a user sees of the memory block drivers, step by step: the
+# built-in C driver serves, the Rust driver (rust_memory_block) takes the
+# blocks over, a block is probed and onlined through it, and the built-in
+# driver serves again after rmmod.
 . "$(dirname "$0")/lib.sh"
 ADDR=0x100000000
 n=$(( ADDR / $(block_size) ))
@@ -13,20 +16,36 @@ run() {
 }
 
 echo "================================================================"
-echo " Memory block devices served by: the C driver built into this"
-echo " kernel (drivers/base/memory.c). The Rust driver does not exist"
-echo " yet; this shows the baseline it will be compared to."
+echo " /sys/devices/system/memory is served by the C driver built into"
+echo " this kernel (drivers/base/memory.c) until rust_memory_block is"
+echo " loaded: then by the Rust driver, which takes the memory hotplug"
+echo " lock before a block's device lock on every online, offline and"
+echo " probe. Userspace sees no difference."
 echo "================================================================"
 echo
-mark=$(dmesg | wc -l)
 run "uname -r"
-run "grep MemTotal /proc/meminfo"
 run "lsmem -o RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES"
+before=$(lsmem -o RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES)
+mark=$(dmesg | wc -l)
+run "modprobe rust_memory_block"
+run "dmesg | tail -n +$((mark + 1)) | grep -E 'rust_memory_block|memory block devices'"
+run "lsmem -o RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES"
+if [ "$(lsmem -o RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES)" = "$before" ]; then
+	echo "# lsmem is the same as before modprobe"
+else
+	echo "# lsmem CHANGED after modprobe: that is a bug"
+fi
+echo
+run "grep MemTotal /proc/meminfo"
 run "echo $ADDR > $MEM/probe"
 run "cat $MEM/memory$n/state $MEM/memory$n/valid_zones"
 run "echo online > $MEM/memory$n/state"
-run "cat $MEM/memory$n/state"
-run "lsmem -o RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES"
+run "cat $MEM/memory$n/state $MEM/memory$n/valid_zones"
 run "grep MemTotal /proc/meminfo"
-echo "\$ dmesg   # the lines logged since the probe"
-dmesg_since "$mark" | grep -vE 'virtme|9p|random:' 
+run "lsmem -o RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES"
+mark=$(dmesg | wc -l)
+run "rmmod rust_memory_block"
+run "dmesg | tail -n +$((mark + 1)) | grep -E 'rust_memory_block|memory block devices'"
+run "cat $MEM/memory$n/state"
+echo "# The lock order lockdep recorded: the memory hotplug lock, then a block's lock"
+run "awk '/ mem_hotplug_lock\$/ { print; p = 1; next } p && /^ ->/ { if (/memory_block_lock/) print; next } { p = 0 }' /proc/lockdep"

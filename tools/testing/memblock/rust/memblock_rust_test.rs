@@ -14,9 +14,9 @@
 
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::memory::block::{Changing, MemoryBlock, Operations, Registration, StateRequest};
+use kernel::memory::block::{Changing, MemoryBlockFile, Operations, Registration, StateRequest};
 use kernel::memory::hotplug::{probe, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard};
-use kernel::sysfs::{parse_u64, Attribute, AttributeOps, ShowBuffer, Writer};
+use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer, Writer};
 use kernel::{attribute_group, c_str, device::Device, prelude::*};
 
 module! {
@@ -41,9 +41,9 @@ struct PhysIndex;
 
 #[vtable]
 impl AttributeOps for PhysIndex {
-    type Target = MemoryBlock;
+    type Target = MemoryBlockFile;
 
-    fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+    fn show(block: &MemoryBlockFile, buf: &mut ShowBuffer<'_>) -> Result {
         PHYS_INDEX_SHOWS.fetch_add(1, Ordering::Relaxed);
         // C's phys_index: memory_block_id(start_section_nr), the block's id.
         Ok(writeln!(buf, "{:08x}", block.id())?)
@@ -54,15 +54,15 @@ struct State;
 
 #[vtable]
 impl AttributeOps for State {
-    type Target = MemoryBlock;
+    type Target = MemoryBlockFile;
 
-    fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+    fn show(block: &MemoryBlockFile, buf: &mut ShowBuffer<'_>) -> Result {
         STATE_SHOWS.fetch_add(1, Ordering::Relaxed);
         // As C's state_show: no lock, a read never waits for a hot-add.
         Ok(writeln!(buf, "{}", block.state())?)
     }
 
-    fn store(block: &MemoryBlock, input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
+    fn store(block: &MemoryBlockFile, input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
         let request = StateRequest::parse(input)?;
         let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
         let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
@@ -88,10 +88,9 @@ impl AttributeOps for Probe {
 
     fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
         // The `probe` file: only root can write it.
-        let admin = writer.admin().ok_or(EPERM)?;
-        let start = parse_u64(input)?;
+        let start = writer.admin().ok_or(EPERM)?.number()?;
         let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
-        probe(&mut device_hotplug, &admin, start)?;
+        probe(&mut device_hotplug, start)?;
         *PROBED.get_mut(&mut device_hotplug) += 1;
         Ok(input.len())
     }
@@ -116,7 +115,7 @@ static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_inde
 static STATE: Attribute<State> = Attribute::read_write(c_str!("state"));
 static PROBE: Attribute<Probe> = Attribute::write_only(c_str!("probe"));
 
-attribute_group!(static BLOCK_FILES: MemoryBlock = [PHYS_INDEX, STATE]);
+attribute_group!(static BLOCK_FILES: MemoryBlockFile = [PHYS_INDEX, STATE]);
 attribute_group!(static ROOT_FILES: Device = [PROBE]);
 
 struct MemblockRustTest {

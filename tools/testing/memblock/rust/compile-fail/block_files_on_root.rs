@@ -6,7 +6,7 @@
 //! Without it (the control) the same module gives the root files that take any device.
 //
 // expect: error[E0308]: mismatched types
-// expect: expected `&AttributeGroup<Device>`, found `&AttributeGroup<MemoryBlock>`
+// expect: expected `&AttributeGroup<Device>`, found `&AttributeGroup<MemoryBlockFile>`
 
 use core::fmt::Write;
 use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer};
@@ -16,9 +16,9 @@ struct PhysIndex;
 
 #[vtable]
 impl AttributeOps for PhysIndex {
-    type Target = MemoryBlock;
+    type Target = MemoryBlockFile;
 
-    fn show(block: &MemoryBlock, buf: &mut ShowBuffer<'_>) -> Result {
+    fn show(block: &MemoryBlockFile, buf: &mut ShowBuffer<'_>) -> Result {
         Ok(writeln!(buf, "{:08x}", block.id())?)
     }
 }
@@ -41,7 +41,7 @@ impl AttributeOps for Name {
 
 static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
 static NAME: Attribute<Name> = Attribute::read_only(c_str!("auto_online_blocks"));
-attribute_group!(static BLOCK_ATTRS: MemoryBlock = [PHYS_INDEX]);
+attribute_group!(static BLOCK_ATTRS: MemoryBlockFile = [PHYS_INDEX]);
 attribute_group!(static ROOT_ATTRS: Device = [NAME]);
 
 /// The case: what the module does at load.

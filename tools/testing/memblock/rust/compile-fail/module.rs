@@ -4,7 +4,9 @@
 // host/rust-check.sh builds each case as `compile_fail_case.ko`. What most cases use:
 
 #[allow(unused_imports)]
-use kernel::memory::block::{Changing, MemoryBlock, OnlineType, Operations, Registration};
+use kernel::memory::block::{
+    Changing, MemoryBlock, MemoryBlockFile, OnlineType, Operations, Registration,
+};
 #[allow(unused_imports)]
 use kernel::memory::hotplug::{
     probe_unchecked, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard, Probed,
