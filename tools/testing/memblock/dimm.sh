@@ -19,6 +19,7 @@ MOD=test_memory_block_provider
 T="dimm"
 [ "$mode" = force ] && T="$T, memmap_on_memory=force"
 [ -n "${DIMM_PROVIDER:-}" ] && T="$T, ejected under $MOD"
+[ "${DIMM_DRIVER:-}" = rust ] && T="$T, through rust_memory_block"
 [ "$T" = dimm ] || T="${T/dimm, /dimm (})"
 progress "$T: ACPI hot-add of a ${SIZE}-byte pc-dimm on node $NODE, online, eject"
 
@@ -32,6 +33,14 @@ new_blocks() { blocks_added "$before"; }
 have_new() { [ "$(new_blocks | wc -l)" = "$nnew" ]; }
 no_new() { [ -z "$(new_blocks)" ]; }
 
+# With DIMM_DRIVER=rust, the Rust driver serves from the hot-add to the
+# eject: the onlines, the soft offline and the eject's offlines are its.
+if [ "${DIMM_DRIVER:-}" = rust ]; then
+	mark=$(dmesg | wc -l)
+	expect "$T: modprobe rust_memory_block" "$(modprobe rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
+	expect "$T: the memory block devices are served by rust_memory_block" \
+		"$(dmesg_since "$mark" | grep -c "memory: memory block devices served by rust_memory_block")" 1
+fi
 r=$(qmp '{"execute": "object-add", "arguments": {"qom-type": "memory-backend-ram", "id": "dimm0", "size": '$SIZE'}}')
 expect "$T: QMP object-add memory-backend-ram" "$r" '{"return": {}}'
 r=$(qmp '{"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "dimm0dev", "memdev": "dimm0", "node": '$NODE'}}')
@@ -75,6 +84,17 @@ expect "$H: soft_offline_page $addr (in $last, online movable)" \
 expect "$H: HardwareCorrupted grew by one page" "$(hw_corrupted_kb)" "$((hwc0 + 4))"
 expect "$H: $last is still online" "$(cat $MEM/$last/state)" online
 
+# With DIMM_DRIVER=rust: unloading and loading the driver again with the
+# DIMM's blocks online (their memmap in the DIMM with memmap_on_memory, a
+# page poisoned) changes nothing in the sysfs dump.
+if [ "${DIMM_DRIVER:-}" = rust ]; then
+	dump0=$(bash "$(dirname "$0")/dump.sh")
+	expect "$T: rmmod rust_memory_block with the DIMM online" "$(rmmod rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
+	expect "$T: the sysfs dump is the same after rmmod" "$(bash "$(dirname "$0")/dump.sh" | cmp -s - <(echo "$dump0") && echo same)" same
+	expect "$T: modprobe rust_memory_block with the DIMM online" "$(modprobe rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
+	expect "$T: the sysfs dump is the same after modprobe" "$(bash "$(dirname "$0")/dump.sh" | cmp -s - <(echo "$dump0") && echo same)" same
+fi
+
 # With DIMM_PROVIDER, test_memory_block_provider serves the blocks now,
 # and the eject offlines them through its offline operation.
 firmware_node() { basename "$(readlink "$MEM/$1/firmware_node" 2>/dev/null)" 2>/dev/null; }
@@ -107,6 +127,9 @@ if [ -n "${DIMM_PROVIDER:-}" ]; then
 	expect "$T: the eject offlined the $nnew blocks through the provider's offline operation ($off0 -> $off)" \
 		"$((off - off0))" "$nnew"
 	expect "$T: rmmod $MOD" "$(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0"
+fi
+if [ "${DIMM_DRIVER:-}" = rust ]; then
+	expect "$T: rmmod rust_memory_block" "$(rmmod rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
 fi
 r=$(qmp '{"execute": "object-del", "arguments": {"id": "dimm0"}}')
 expect "$T: QMP object-del the backend" "$r" '{"return": {}}'

@@ -12,9 +12,11 @@
 #   PLAN suite:  the whole suite (boot layout, ABI, dump, kselftest, probe,
 #                ACPI DIMM + hwpoison, virtio-mem, the provider interface's
 #                test module, the Rust abstractions' test module, the
-#                Rust driver against the built-in one, ABI again, KUnit)
+#                Rust driver against the built-in one, the 2015 race under
+#                it, ABI again, KUnit)
 #   PLAN altmap: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then
-#                again, ejected under the provider's test module
+#                again, ejected under the provider's test module, then again
+#                through the Rust driver
 #   PLAN base:   the sysfs dump at boot, on the kernel without our patches
 #   PLAN nop:    the same, on the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER
 #   PLAN lockdep: the lockdep negative control (locks taken in the inverted
@@ -114,6 +116,8 @@ ensure_debugfs
 		run_test suite/provider bash "$DIR/provider.sh" "$KSFT"
 		run_test suite/rust bash "$DIR/rust-abstractions.sh" "$RUST_MODULES"
 		run_test suite/rust-driver bash "$DIR/rust-driver.sh" "$KSFT"
+		run_test suite/rust-race bash "$DIR/rust-race.sh"
+		run_test suite/rust-lifecycle bash "$DIR/rust-lifecycle.sh"
 		run_test suite/abi-again bash "$DIR/abi.sh" "$KSRC" "abi (after the hot-add tests)"
 		run_test suite/kunit bash "$DIR/kunit.sh" "$KSRC"
 		;;
@@ -127,6 +131,7 @@ ensure_debugfs
 		run_test altmap/param memmap_on_memory_forced
 		run_test altmap/dimm bash "$DIR/dimm.sh"
 		run_test altmap/dimm-provider env DIMM_PROVIDER=1 bash "$DIR/dimm.sh"
+		run_test altmap/dimm-rust env DIMM_DRIVER=rust bash "$DIR/dimm.sh"
 		;;
 	lockdep)
 		# The report it provokes is the expected result, not a splat:

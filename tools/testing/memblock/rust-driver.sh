@@ -8,6 +8,8 @@ set -u
 #  - every rejected write of errno-table.py gives the errno the built-in
 #    driver gives, and changes nothing;
 #  - a probe, an online (kernel and movable) and an offline through it;
+#  - the same uevents (probe, online, offline), the same lsmem (plain, -J,
+#    -o +NODE,ZONES) and the same chmem results as with the built-in driver;
 #  - the upstream selftest (mem-on-off-test.sh, its notifier error
 #    injection part included) passes with it loaded.
 # That it serves is checked in the kernel log: its own message, and the
@@ -36,8 +38,44 @@ if [ ${#free[@]} -lt 3 ]; then
 	exit 0
 fi
 off=${free[0]} absent=${free[1]} probed=${free[2]}
-expect "rust-driver: probe memory$off (built-in driver)" \
-	"$(sysfs_write $MEM/probe "$(printf '0x%x' $((off * bs)))")" OK
+# The uevents of the memory subsystem while COMMAND... runs, block names
+# made alike (memoryN -> memoryX) and timestamps dropped.
+uevents() {
+	local f
+	f=$(mktemp /tmp/uevents.XXXXXX)
+	udevadm monitor --kernel --subsystem-match=memory > "$f" 2>&1 &
+	local mon=$!
+	wait_for 10 grep -q 'monitor will print' "$f"
+	"$@" > /dev/null
+	sleep 1
+	kill $mon
+	wait $mon 2> /dev/null
+	sed -n 's/^KERNEL\[[0-9. ]*\] *//p' "$f" | sed 's/memory[0-9][0-9]*/memoryX/g'
+	rm -f "$f"
+}
+# online, offline, through state and online, of block $1.
+cycle() {
+	sysfs_write $MEM/memory$1/state online_movable
+	sysfs_write $MEM/memory$1/state offline
+	sysfs_write $MEM/memory$1/online 1
+	sysfs_write $MEM/memory$1/online 0
+}
+# chmem on block $1, then the block's state: what userspace's tool sees.
+chmem_run() {
+	local o
+	o=$(chmem -v -e -b "$1" 2>&1; echo "rc=$?"; cat $MEM/memory$1/state)
+	o+=" / $(chmem -v -e -b "$1" 2>&1; echo "rc=$?")"
+	o+=" / $(chmem -v -d -b "$1" 2>&1; echo "rc=$?"; cat $MEM/memory$1/state)"
+	echo "$o" | tr '\n' ' '
+}
+lsmem_all() {
+	lsmem
+	lsmem -J
+	lsmem -o +NODE,ZONES
+}
+
+c_probe_events=$(uevents sysfs_write $MEM/probe "$(printf '0x%x' $((off * bs)))")
+expect "rust-driver: probe memory$off (built-in driver)" "$(cat $MEM/memory$off/state 2>&1)" offline
 
 # What the rejected writes may not change.
 snapshot() {
@@ -49,11 +87,14 @@ snapshot() {
 }
 table() { /usr/bin/python3 "$DIR/errno-table.py" "$bs" "$off" "$absent"; }
 
+c_events=$(uevents cycle "$off")
+c_chmem=$(chmem_run "$off")
 s0=$(snapshot)
 c_table=$(table)
 expect "rust-driver: the rejected writes changed nothing (built-in driver)" "$(snapshot)" "$s0"
 
 dump0=$(bash "$DIR/dump.sh")
+lsmem0=$(lsmem_all)
 mark=$(dmesg | wc -l)
 expect "rust-driver: modprobe $DRV" "$(modprobe $DRV 2>&1; echo "rc=$?")" "rc=0"
 expect "rust-driver: $DRV says it serves the blocks" \
@@ -70,6 +111,8 @@ dump_equal() {
 	fi
 }
 dump_equal "rust-driver: the sysfs dump is the same after modprobe" "$dump0"
+expect "rust-driver: lsmem, lsmem -J and lsmem -o +NODE,ZONES are the same after modprobe" \
+	"$(lsmem_all)" "$lsmem0"
 
 # The table, with the Rust driver: each case gives what it gave before.
 rust_table=$(table)
@@ -87,10 +130,24 @@ expect "rust-driver: the table has as many cases both times (at least 40)" \
 	"$n $(( $(wc -l <<< "$rust_table") >= 40 ))" "$(wc -l <<< "$c_table") 1"
 expect "rust-driver: the rejected writes changed nothing (Rust driver)" "$(snapshot)" "$s0"
 
+# What userspace sees of onlines and offlines: the same uevents, and the
+# same from chmem.
+r_events=$(uevents cycle "$off")
+if [ "$r_events" = "$c_events" ] && [ "$(grep -c . <<< "$c_events")" = 4 ]; then
+	tap_ok "rust-driver: the uevents of an online/offline cycle (state, online) are the built-in driver's: $(tr '\n' ',' <<< "$r_events")"
+else
+	tap_not_ok "rust-driver: the uevents of an online/offline cycle are the built-in driver's (4)" \
+		"built-in:" "$c_events" "Rust:" "$r_events"
+fi
+expect "rust-driver: chmem -e, -e again and -d on memory$off give what they gave with the built-in driver" \
+	"$(chmem_run "$off")" "$c_chmem"
+
 # A probe, onlines and an offline, through the Rust driver.
 total0=$(mem_total_kb)
 blk=$MEM/memory$probed
-expect "rust-driver: probe memory$probed" "$(sysfs_write $MEM/probe "$(printf '0x%x' $((probed * bs)))")" OK
+r_probe_events=$(uevents sysfs_write $MEM/probe "$(printf '0x%x' $((probed * bs)))")
+expect "rust-driver: probe memory$probed" "$(cat $blk/state 2>&1)" offline
+expect "rust-driver: the uevents of the probe are the built-in driver's" "$r_probe_events" "$c_probe_events"
 expect "rust-driver: memory$probed: state, phys_index, phys_device, removable" \
 	"$(cat $blk/state $blk/phys_index $blk/phys_device $blk/removable | tr '\n' ' ')" \
 	"offline $(printf '%08x' "$probed") 0 1 "
@@ -116,9 +173,12 @@ expect "rust-driver: MemTotal back" "$(mem_total_kb)" "$total0"
 bash "$DIR/kselftest.sh" "$KSFT" | sed 's/^\(\(not \)\?ok - \)kselftest: /\1rust-driver: kselftest: /'
 
 dump1=$(bash "$DIR/dump.sh")
+lsmem1=$(lsmem_all)
 mark=$(dmesg | wc -l)
 expect "rust-driver: rmmod $DRV" "$(rmmod $DRV 2>&1; echo "rc=$?")" "rc=0"
 expect "rust-driver: the built-in driver serves again" \
 	"$(dmesg_since "$mark" | grep -c "memory: memory block devices served by the built-in driver")" 1
 dump_equal "rust-driver: the sysfs dump is the same after rmmod" "$dump1"
+expect "rust-driver: lsmem, lsmem -J and lsmem -o +NODE,ZONES are the same after rmmod" \
+	"$(lsmem_all)" "$lsmem1"
 echo "$auto" > $MEM/auto_online_blocks
