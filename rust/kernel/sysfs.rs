@@ -61,7 +61,9 @@ pub unsafe trait DeviceContainer {
     /// # Safety
     ///
     /// `dev` must be the `struct device` embedded in a live value of this type, and it must stay
-    /// alive (hold a reference count) for `'a`.
+    /// alive (hold a reference count) for `'a`. It is called only from the callbacks of `dev`'s
+    /// own attribute files (the trampolines of [`Attribute`]), for the duration of the callback,
+    /// which some implementations (such as the memory blocks') rely on.
     unsafe fn from_device<'a>(dev: *mut bindings::device) -> &'a Self;
 }
 
@@ -227,10 +229,11 @@ impl<'a> Writer<'a> {
         unsafe { bindings::capable(cap as i32) }
     }
 
-    /// Returns the proof that the file, as the kernel declared it, can be written by the global
-    /// root only: its declared mode lets only its owner write, and its owner is root. `None`
-    /// otherwise. (What root changed since, with `chmod` or `chown`, is root's decision, as for
-    /// the C files that rely on their mode.)
+    /// Returns the proof that the file, as its attribute declares it, can be written by the
+    /// global root only: the declared mode lets only its owner write, and its owner is root.
+    /// `None` otherwise. (The mode checked is the declared one, of the attribute whose `store`
+    /// runs; what root changed since, with `chmod` or `chown`, is root's decision, as for the C
+    /// files that rely on their mode.)
     pub fn admin(&self) -> Option<AdminWrite<'a>> {
         // SAFETY: By the type invariant `attr` is live.
         let mode = unsafe { (*self.attr).attr.mode };

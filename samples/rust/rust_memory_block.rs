@@ -24,7 +24,9 @@ use kernel::memory::{
     block::{Changing, MemoryBlockFile, OnlineType, Operations, Registration, State, StateRequest},
     hotplug::{self, DeviceHotplugGuard, MemHotplugGuard},
 };
-use kernel::sysfs::{parse_u64, Attribute, AttributeOps, ShowBuffer, Writer};
+#[cfg(CONFIG_MEMORY_FAILURE)]
+use kernel::sysfs::{AdminNumber, Capability};
+use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer, Writer};
 use kernel::{attribute_group, c_str, device::Device, prelude::*};
 
 module! {
@@ -105,8 +107,10 @@ impl AttributeOps for PhysDevice {
 
 /// The zone an online block is in, or the zones an offline one can be onlined to, the default
 /// one first.
+#[cfg(CONFIG_MEMORY_HOTREMOVE)]
 struct ValidZones;
 
+#[cfg(CONFIG_MEMORY_HOTREMOVE)]
 #[vtable]
 impl AttributeOps for ValidZones {
     type Target = MemoryBlockFile;
@@ -133,8 +137,10 @@ impl AttributeOps for ValidZones {
 
 /// Hot-adds the block at the physical address written (for architectures whose firmware does not
 /// announce hot-added memory, and for testing).
+#[cfg(CONFIG_ARCH_MEMORY_PROBE)]
 struct Probe;
 
+#[cfg(CONFIG_ARCH_MEMORY_PROBE)]
 #[vtable]
 impl AttributeOps for Probe {
     type Target = Device;
@@ -167,14 +173,14 @@ impl AttributeOps for AutoOnlineBlocks {
     }
 }
 
-/// The page frame of the physical address written, for the page offline files; any parse error
-/// is `EINVAL` there.
+/// The physical address written to a page offline file (root only): any parse error is `EINVAL`
+/// there.
 #[cfg(CONFIG_MEMORY_FAILURE)]
-fn page_frame(input: &[u8], writer: &Writer<'_>) -> Result<u64> {
-    if !writer.capable(kernel::sysfs::Capability::SysAdmin) {
+fn page_address<'a>(writer: &Writer<'a>) -> Result<AdminNumber<'a>> {
+    if !writer.capable(Capability::SysAdmin) {
         return Err(EPERM);
     }
-    Ok(parse_u64(input).map_err(|_| EINVAL)? >> kernel::page::PAGE_SHIFT)
+    writer.admin().ok_or(EPERM)?.number().map_err(|_| EINVAL)
 }
 
 /// Migrates the contents of the page at the physical address written, and retires the page.
@@ -187,8 +193,7 @@ impl AttributeOps for SoftOfflinePage {
     type Target = Device;
 
     fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-        let pfn = page_frame(input, writer)?;
-        failure::soft_offline_page(&writer.admin().ok_or(EPERM)?, pfn)?;
+        failure::soft_offline_page(page_address(writer)?)?;
         Ok(input.len())
     }
 }
@@ -204,8 +209,7 @@ impl AttributeOps for HardOfflinePage {
     type Target = Device;
 
     fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-        let pfn = page_frame(input, writer)?;
-        failure::memory_failure(&writer.admin().ok_or(EPERM)?, pfn)?;
+        failure::memory_failure(page_address(writer)?)?;
         Ok(input.len())
     }
 }
@@ -257,7 +261,7 @@ impl Operations for RustMemoryBlock {
         if block.state() == State::Online {
             return Ok(());
         }
-        block.prepare_online()?.init_memmap()?.online_pages()
+        block.prepare_online()?.online_pages()
     }
 
     fn offline(block: &mut Changing<'_>) -> Result {

@@ -49,9 +49,11 @@ use core::{marker::PhantomData, ptr::NonNull};
 #[repr(transparent)]
 pub struct MemoryBlock(Opaque<bindings::memory_block>);
 
-// SAFETY: The fields a shared reference reads without a lock (`start_section_nr`, the device id)
-// do not change once the block is registered; the others are reached only through a
-// `BlockGuard`, under the block's device lock, which any task may take.
+// SAFETY: The fields a shared reference reads without a lock either do not change once the block
+// is registered (`start_section_nr`, the device id) or are read once, volatile, as C reads them
+// (`state`, `zone`, and `nid` and `group` only from a callback of the block's own file); they are
+// written only under the block's device lock (volatile for `state` and `zone`). The rest is
+// reached through a `BlockGuard` or a `Changing`, under the locks, which any task may take.
 unsafe impl Sync for MemoryBlock {}
 
 // SAFETY: The block is reference counted through its device, whose release may run on any task.
@@ -121,8 +123,9 @@ impl MemoryBlockFile {
         };
         let nr_pages = super::block_size_bytes() >> crate::page::PAGE_SHIFT;
         // SAFETY: The node is the block's, an online node. The group is NULL or the block's
-        // group: the block cannot be removed while a callback of its file runs (the type
-        // invariant), and a group is freed only once its blocks are. The range is the block's.
+        // group, which its owner unregisters (frees) only after the block's removal returned;
+        // that removal waits for the callbacks of the block's files, one of which is running (the
+        // type invariant). The range is the block's.
         let zone = unsafe {
             bindings::zone_for_pfn_range(
                 online_type as u32,
@@ -628,7 +631,8 @@ impl Changing<'_> {
         unsafe { Zone::from_raw((*self.raw()).zone) }
     }
 
-    /// Starts onlining the block to the zone of [`Changing::online_type`] (`memory_block_zone()`):
+    /// Starts onlining the block to the zone of [`Changing::online_type`] (`memory_block_zone()`),
+    /// for [`Onlining::online_pages`]:
     /// tells the memory notifier chain (`MEM_PREPARE_ONLINE`), which may refuse with an error.
     ///
     /// Fails with `EINVAL` if the block is not offline, `EHWPOISON` if it has poisoned pages
@@ -727,13 +731,12 @@ unsafe fn set_zone(mem: *mut bindings::memory_block, zone: *mut bindings::zone) 
     unsafe { core::ptr::addr_of_mut!((*mem).zone).write_volatile(zone) };
 }
 
-/// A block being onlined, after the memory notifier chain was told (`MEM_PREPARE_ONLINE`): the
-/// first step of [`Changing::prepare_online`], then [`Onlining::init_memmap`] and
-/// [`MemmapReady::online_pages`].
+/// A block being onlined, after the memory notifier chain was told (`MEM_PREPARE_ONLINE`): what
+/// [`Changing::prepare_online`] gives, for [`Onlining::online_pages`].
 ///
 /// Dropping it tells the chain that the block stays offline (`MEM_FINISH_OFFLINE`). Leaking it
-/// (`mem::forget`) leaves the chain's notifications unbalanced: a bug, but not undefined
-/// behaviour, as no step can then run twice (the block stays offline).
+/// (`mem::forget`) leaves the chain's notifications unbalanced, with the block offline and nothing
+/// else changed: a bug, but not undefined behaviour.
 ///
 /// # Invariants
 ///
@@ -746,57 +749,30 @@ pub struct Onlining<'a> {
     _not_send: PhantomData<*mut ()>,
 }
 
-impl<'a> Onlining<'a> {
+impl Onlining<'_> {
     fn raw(&self) -> *mut bindings::memory_block {
         self.block.0.get()
     }
 
-    /// Initializes the block's own memmap pages (memmap-on-memory) in the zone its pages will go
-    /// to (nothing to do for a block without them).
+    /// Onlines the block in its zone: initializes its own memmap pages (memmap-on-memory, if it
+    /// has them), onlines its pages (`online_pages()`, which tells the memory notifier chain
+    /// `MEM_GOING_ONLINE`, then `MEM_ONLINE` or `MEM_CANCEL_ONLINE`), counts its memmap pages as
+    /// present, and marks the block online in the zone.
     ///
-    /// On error the onlining is undone (the chain is told).
-    pub fn init_memmap(self) -> Result<MemmapReady<'a>> {
+    /// On error what was done is undone (the memmap pages, then the chain is told), and the block
+    /// stays offline.
+    pub fn online_pages(self) -> Result {
+        let mem = self.raw();
+        let zone = self.zone.as_raw();
         // SAFETY: By the type invariant the block is offline and the locks are held; the zone is
         // a zone of its node.
-        to_result(unsafe { bindings::memory_block_init_memmap(self.raw(), self.zone.as_raw()) })?;
-        // INVARIANT: The memmap was initialized in the zone; the pages are still offline.
-        Ok(MemmapReady { onlining: self })
-    }
-}
-
-impl Drop for Onlining<'_> {
-    fn drop(&mut self) {
-        // SAFETY: By the type invariant the chain was told `MEM_PREPARE_ONLINE` and the locks are
-        // held; the block stays offline. Nobody can refuse the end of an online.
-        let _ = unsafe { notify(self.raw(), bindings::memory_block_state_MEM_FINISH_OFFLINE) };
-    }
-}
-
-/// A block being onlined whose memmap pages are initialized in its zone: the last step is
-/// [`MemmapReady::online_pages`].
-///
-/// Dropping it undoes the memmap initialization and then the [`Onlining`]. Leaking it leaves the
-/// memmap initialized with the block offline: a bug, but not undefined behaviour.
-///
-/// # Invariants
-///
-/// The memmap of `onlining`'s block was initialized in `onlining.zone`; its pages are offline.
-pub struct MemmapReady<'a> {
-    onlining: Onlining<'a>,
-}
-
-impl MemmapReady<'_> {
-    /// Onlines the block's pages in the zone (`online_pages()`, which tells the memory notifier
-    /// chain `MEM_GOING_ONLINE`, then `MEM_ONLINE` or `MEM_CANCEL_ONLINE`), counts its memmap
-    /// pages as present, and marks the block online in the zone.
-    ///
-    /// On error the onlining is undone, and the block stays offline.
-    pub fn online_pages(self) -> Result {
-        let mem = self.onlining.raw();
-        let zone = self.onlining.zone.as_raw();
-        // SAFETY: By the type invariants the block is offline, its memmap initialized in `zone`,
-        // and the locks are held.
-        to_result(unsafe { bindings::memory_block_online_pages(mem, zone) })?;
+        to_result(unsafe { bindings::memory_block_init_memmap(mem, zone) })?;
+        // SAFETY: As above, with the memmap initialized in `zone`.
+        if let Err(e) = to_result(unsafe { bindings::memory_block_online_pages(mem, zone) }) {
+            // SAFETY: The memmap was initialized and the pages are offline.
+            unsafe { bindings::memory_block_deinit_memmap(mem) };
+            return Err(e);
+        }
         // SAFETY: As above; the pages are online now. The block's device lock is held.
         unsafe {
             bindings::memory_block_account_memmap(mem, true);
@@ -809,12 +785,11 @@ impl MemmapReady<'_> {
     }
 }
 
-impl Drop for MemmapReady<'_> {
+impl Drop for Onlining<'_> {
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the memmap was initialized, the pages are offline and the
-        // locks are held.
-        unsafe { bindings::memory_block_deinit_memmap(self.onlining.raw()) };
-        // `self.onlining` is dropped next: the chain is told.
+        // SAFETY: By the type invariant the chain was told `MEM_PREPARE_ONLINE` and the locks are
+        // held; the block stays offline. Nobody can refuse the end of an online.
+        let _ = unsafe { notify(self.raw(), bindings::memory_block_state_MEM_FINISH_OFFLINE) };
     }
 }
 

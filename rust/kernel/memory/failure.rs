@@ -3,23 +3,23 @@
 //! Memory failure: taking pages out of use, as the `soft_offline_page` and `hard_offline_page`
 //! files of the memory subsystem do.
 //!
-//! Both take an administrator's request ([`AdminWrite`]): soft offline moves a page's contents
-//! away and never hands the page out again; hard offline simulates a hardware memory error, and
-//! kills the tasks that use the page.
+//! Both take the physical address an administrator wrote to a root-only file ([`AdminNumber`]):
+//! soft offline moves the page's contents away and never hands the page out again; hard offline
+//! simulates a hardware memory error, and kills the tasks that use the page.
 //!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h)
 
 use crate::{
     bindings,
     error::{to_result, Result},
-    sysfs::AdminWrite,
+    sysfs::AdminNumber,
 };
 
-/// Soft-offlines the page `pfn` (`soft_offline_page()`): its contents are migrated to another page
+/// Soft-offlines the page at `phys_addr` (`soft_offline_page()`): its contents are migrated to another page
 /// (or dropped if clean), and the page is never used again (until it is unpoisoned). A page that
 /// is poisoned already is not an error.
 ///
-/// Fails with `ENXIO` if `pfn` is no page, `EIO` if it is not online (or cannot be handled),
+/// Fails with `ENXIO` if there is no page there, `EIO` if it is not online (or cannot be handled),
 /// `EBUSY` if it cannot be migrated, `EOPNOTSUPP` if soft offline is disabled
 /// (`vm.enable_soft_offline`).
 ///
@@ -28,7 +28,7 @@ use crate::{
 /// ```
 /// use kernel::{device::Device, prelude::*};
 /// use kernel::memory::failure::soft_offline_page;
-/// use kernel::sysfs::{parse_u64, AttributeOps, Writer};
+/// use kernel::sysfs::{AttributeOps, Writer};
 ///
 /// struct SoftOffline;
 ///
@@ -37,32 +37,30 @@ use crate::{
 ///     type Target = Device;
 ///
 ///     fn store(_dev: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-///         let admin = writer.admin().ok_or(EPERM)?;
-///         let pfn = parse_u64(input)? >> kernel::page::PAGE_SHIFT;
-///         soft_offline_page(&admin, pfn)?;
+///         soft_offline_page(writer.admin().ok_or(EPERM)?.number()?)?;
 ///         Ok(input.len())
 ///     }
 /// }
 /// assert!(SoftOffline::HAS_STORE);
 /// ```
-pub fn soft_offline_page(admin: &AdminWrite<'_>, pfn: u64) -> Result {
-    let _ = admin;
+pub fn soft_offline_page(phys_addr: AdminNumber<'_>) -> Result {
+    let pfn = phys_addr.get() >> crate::page::PAGE_SHIFT;
     // SAFETY: The function has no preconditions: it checks the page frame itself. An
     // administrator asked for it.
     to_result(unsafe { bindings::soft_offline_page(pfn as _, 0) })
 }
 
-/// Simulates a hardware memory error in the page `pfn` (`memory_failure()` with
+/// Simulates a hardware memory error in the page at `phys_addr` (`memory_failure()` with
 /// `MF_SW_SIMULATED`): the page is poisoned and never used again, and the tasks that map it are
 /// killed when they touch it (or at once, with `vm.memory_failure_early_kill`). With
 /// `vm.memory_failure_recovery` off, the kernel panics instead, as for a real error.
 ///
 /// A page that the hwpoison filter skips (`EOPNOTSUPP` from `memory_failure()`, for testing) is
 /// not an error, as for the `hard_offline_page` file. Otherwise it fails with the error of
-/// `memory_failure()`: `ENXIO` if `pfn` is no page, `EHWPOISON` if it is poisoned already, `EBUSY`
+/// `memory_failure()`: `ENXIO` if there is no page there, `EHWPOISON` if it is poisoned already, `EBUSY`
 /// if it could not be isolated.
-pub fn memory_failure(admin: &AdminWrite<'_>, pfn: u64) -> Result {
-    let _ = admin;
+pub fn memory_failure(phys_addr: AdminNumber<'_>) -> Result {
+    let pfn = phys_addr.get() >> crate::page::PAGE_SHIFT;
     // SAFETY: The function has no preconditions: it checks the page frame itself. An
     // administrator asked for it.
     let ret =

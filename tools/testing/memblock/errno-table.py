@@ -10,7 +10,10 @@ usage: errno-table.py BLOCK_SIZE OFFLINE_BLOCK FREE_BLOCK
   absent block of RAM that probe could add (no case adds it).
 
 WHO is root, nocap (root without CAP_SYS_ADMIN) or nobody (uid 65534).
-Every case is a write the driver must refuse: none changes anything."""
+Every case is a write the driver must refuse: none changes anything.  The
+nobody cases and the online file's kstrtobool() cases are refused before
+any memory block driver runs (kernfs permissions, the driver core): they
+show that nothing in front of the driver changed."""
 import ctypes
 import errno
 import os
@@ -116,7 +119,8 @@ cases = [
     ("memory%d/state" % off, "nobody", b"online"),
     ("memory0/state", "root", b"online"),
     ("memory0/state", "root", b"online_movable"),
-    # the driver core's online file, which calls the driver's operations
+    # the driver core's online file (these are refused by its kstrtobool()
+    # and its permissions before the driver's operations are called)
     ("memory%d/online" % off, "root", b"2"),
     ("memory%d/online" % off, "root", b"maybe"),
     ("memory%d/online" % off, "nobody", b"1"),

@@ -69,9 +69,9 @@ chmem_run() {
 	echo "$o" | tr '\n' ' '
 }
 lsmem_all() {
-	lsmem
-	lsmem -J
-	lsmem -o +NODE,ZONES
+	lsmem 2>&1; echo "rc=$?"
+	lsmem -J 2>&1; echo "rc=$?"
+	lsmem -o +NODE,ZONES 2>&1; echo "rc=$?"
 }
 
 c_probe_events=$(uevents sysfs_write $MEM/probe "$(printf '0x%x' $((off * bs)))")
@@ -95,6 +95,11 @@ expect "rust-driver: the rejected writes changed nothing (built-in driver)" "$(s
 
 dump0=$(bash "$DIR/dump.sh")
 lsmem0=$(lsmem_all)
+# What the comparisons below compare must be there: the built-in driver's
+# lsmem ran, chmem onlined and offlined, the probe sent its uevent.
+expect "rust-driver: with the built-in driver: lsmem ran three times, chmem worked, the probe sent one uevent" \
+	"$(grep -c '^rc=0$' <<< "$lsmem0") $(grep -o 'rc=[0-9]*' <<< "$c_chmem" | tr '\n' ' ')$(grep -c . <<< "$c_probe_events")" \
+	"3 rc=0 rc=0 rc=0 1"
 mark=$(dmesg | wc -l)
 expect "rust-driver: modprobe $DRV" "$(modprobe $DRV 2>&1; echo "rc=$?")" "rc=0"
 expect "rust-driver: $DRV says it serves the blocks" \
