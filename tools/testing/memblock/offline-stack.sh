@@ -2,27 +2,42 @@
 # SPDX-License-Identifier: GPL-2.0
 set -u
 # Who offlines a block: the kernel stack of a task writing "offline" to it.
-# A page of the block is pinned (vmsplice() into a pipe nobody reads), so
-# offline_pages() retries its migration until the writer gets a signal; in
-# the meantime /proc/PID/stack shows the writer's kernel stack, with the
-# frames of whatever driver serves the block.  Then the writer is killed
-# (offline_pages() returns EINTR), the pin released, and the block offlined.
+# A page of an online movable block is pinned (vmsplice() into a pipe
+# nobody reads), so offline_pages() retries its migration until the writer
+# gets a signal; in the meantime /proc/PID/stack shows the writer's kernel
+# stack, with the frames of whatever driver serves the block.  Then the
+# writer is killed (offline_pages() returns EINTR), the pin released, and
+# the block onlined movable again, as it was.
 #
-# usage: offline-stack.sh BLOCK_NUMBER: prints the stack's symbols, one a
-# line ("error: ..." if it could not get there); BLOCK_NUMBER is an online
-# movable block, offline at the end.
+# Not yet run by make check (see README).
+# usage: offline-stack.sh: prints "block memoryN", then the stack's
+# symbols, one a line ("error: ..." if it could not get there).  The block
+# is one of the blocks online in ZONE_MOVABLE (valid_zones "Movable") that
+# holds a page of a helper process, which allocates until it has one.
 . "$(dirname "$0")/lib.sh"
-n=${1:?usage: offline-stack.sh BLOCK_NUMBER}
 bs=$(block_size)
 stop=$(mktemp -u /tmp/offline-stack.XXXXXX)
+movable=()
+for b in $(memory_blocks); do
+	[ "$(cat $MEM/$b/state)" = online ] && [ "$(cat $MEM/$b/valid_zones)" = Movable ] &&
+		movable+=("$((16#$(cat $MEM/$b/phys_index)))")
+done
 # The pinning helper runs on CPU 1 (node 1, where the hot-added blocks are)
-# and allocates until it has a page in the block.
-taskset -c 1 /usr/bin/python3 - "$((n * bs / 4096))" "$((bs / 4096))" "$stop" <<'PY' &
+# and allocates until it has a page in one of them.
+taskset -c 1 /usr/bin/python3 - "$((bs / 4096))" "$stop" "${movable[@]}" <<'PY' &
 import ctypes, mmap, os, struct, sys, time
-first, count, stop = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+per, stop = int(sys.argv[1]), sys.argv[2]
+blocks = {int(b) for b in sys.argv[3:]}
 libc = ctypes.CDLL(None, use_errno=True)
 class Iovec(ctypes.Structure):
     _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
+def done(text):
+    with open(stop + ".tmp", "w") as f:
+        f.write(text + "\n")
+    os.rename(stop + ".tmp", stop + ".pinned")
+if not blocks:
+    done("error: no block is online in ZONE_MOVABLE")
+    sys.exit(1)
 bufs = []
 for _ in range(32):
     buf = mmap.mmap(-1, 16 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
@@ -34,23 +49,26 @@ for _ in range(32):
         f.seek(addr // 4096 * 8)
         entries = struct.unpack("<%dQ" % (len(buf) // 4096), f.read(len(buf) // 4096 * 8))
     for i, e in enumerate(entries):
-        if e >> 63 and first <= e & ((1 << 55) - 1) < first + count:
+        pfn = e & ((1 << 55) - 1)
+        if e >> 63 and pfn // per in blocks:
             r, w = os.pipe()
             iov = Iovec(addr + i * 4096, 4096)
             if libc.vmsplice(w, ctypes.byref(iov), 1, 0) != 4096:
-                open(stop + ".pinned", "w").write("error: vmsplice errno %d\n" % ctypes.get_errno())
+                done("error: vmsplice errno %d" % ctypes.get_errno())
                 sys.exit(1)
-            open(stop + ".pinned", "w").write("%#x\n" % (e & ((1 << 55) - 1)))
+            done("%d" % (pfn // per))
             while not os.path.exists(stop):
                 time.sleep(0.1)
             os._exit(0)
-open(stop + ".pinned", "w").write("error: no page of the block among 512 MiB\n")
+done("error: no page in the movable blocks (%s) among 512 MiB" % sorted(blocks))
 PY
 helper=$!
 wait_for 120 test -e "$stop.pinned"
 pinned=$(cat "$stop.pinned" 2> /dev/null)
 case "$pinned" in
-0x*)
+[0-9]*)
+	n=$pinned
+	echo "block memory$n"
 	taskset -c 0 /usr/bin/python3 -c '
 import os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY)
@@ -80,4 +98,7 @@ esac
 touch "$stop"
 wait $helper 2> /dev/null
 rm -f "$stop" "$stop.pinned"
-[ "$(cat $MEM/memory$n/state)" = offline ] || sysfs_write $MEM/memory$n/state offline > /dev/null
+# As it was: online movable.
+case "$pinned" in
+[0-9]*) [ "$(cat $MEM/memory$n/state)" = online ] || sysfs_write $MEM/memory$n/state online_movable > /dev/null ;;
+esac
