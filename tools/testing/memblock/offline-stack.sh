@@ -9,7 +9,8 @@ set -u
 # writer is killed (offline_pages() returns EINTR), the pin released, and
 # the block onlined movable again, as it was.
 #
-# Not yet run by make check (see README).
+# Not run by make check yet (see README: its helper can take too long to
+# find a page of a movable block in the suite).
 # usage: offline-stack.sh: prints "block memoryN", then the stack's
 # symbols, one a line ("error: ..." if it could not get there).  The block
 # is one of the blocks online in ZONE_MOVABLE (valid_zones "Movable") that
