@@ -13,6 +13,8 @@ set -uo pipefail
 STEP=check
 . "$(dirname "$0")/env.sh"
 . "$(dirname "$0")/guest.sh"
+# Each stage says when it starts, in minutes since make check's own start.
+say() { printf '[%s %dm%02ds] %s\n' "$STEP" $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
 MB=$TREE/tools/testing/memblock
 LIST=$TOP/tools/testing/memblock/tests.list
 KSFT=$BUILD/kselftest

@@ -14,11 +14,13 @@ GUEST_VNG_OPTS=(--cpus 2,sockets=2,cores=1,threads=1 --memory 3072,slots=4,maxme
 	--numa 1536M,cpus=0 --numa 1536M,cpus=1)
 #
 # The command line: mem=4G (above); SLUB debugging on every cache
-# (slub_debug=FZPU: sanity and free-pointer checks, red zones, poisoning,
-# owner tracking; KFENCE is on by its config); loglevel=5 puts warnings and
+# (slub_debug=FZP: sanity and free-pointer checks, red zones, poisoning;
+# not owner tracking, U, which stores a stack trace at every allocation and
+# free and cost the most under TCG; KFENCE is on by its config and its
+# reports have both traces); loglevel=5 puts warnings and
 # worse on the console, which vng shows (--verbose) and
 # host/check.sh reads for what happens after the tests, up to the power-off.
-GUEST_APPEND=${GUEST_APPEND:-mem=4G slub_debug=FZPU loglevel=5}
+GUEST_APPEND=${GUEST_APPEND:-mem=4G slub_debug=FZP loglevel=5}
 GUEST_QEMU_OPTS="-object memory-backend-ram,id=vmem0,size=1G"
 GUEST_QEMU_OPTS+=" -device virtio-mem-pci,id=vm0,memdev=vmem0,node=1,requested-size=0"
 

@@ -235,6 +235,7 @@ impl<'a> Writer<'a> {
     /// runs; what root changed since, with `chmod` or `chown`, is root's decision, as for the C
     /// files that rely on their mode.)
     pub fn admin(&self) -> Option<AdminWrite<'a>> {
+        let file = self.file_name();
         // SAFETY: By the type invariant `attr` is live.
         let mode = unsafe { (*self.attr).attr.mode };
         let mut uid = bindings::kuid_t::default();
@@ -249,8 +250,16 @@ impl<'a> Writer<'a> {
         // INVARIANT: Checked above; `input` is what the administrator wrote.
         Some(AdminWrite {
             input: self.input,
+            file,
             _not_send: PhantomData,
         })
+    }
+
+    /// Returns the name of the file being written, as its attribute declares it.
+    pub fn file_name(&self) -> &'a CStr {
+        // SAFETY: By the type invariant `attr` is live for `'a`, and so is its name, a
+        // NUL-terminated string.
+        unsafe { CStr::from_char_ptr((*self.attr).attr.name) }
     }
 }
 
@@ -260,10 +269,11 @@ impl<'a> Writer<'a> {
 ///
 /// # Invariants
 ///
-/// The file being written can be written by the global root only, as declared, and `input` is
-/// what was written to it.
+/// The file being written, named `file`, can be written by the global root only, as declared,
+/// and `input` is what was written to it.
 pub struct AdminWrite<'a> {
     input: &'a [u8],
+    file: &'a CStr,
     _not_send: PhantomData<*mut ()>,
 }
 
@@ -272,30 +282,49 @@ impl<'a> AdminWrite<'a> {
     /// administrator's word for that number (for instance that it is the address of memory that
     /// nothing uses).
     pub fn number(&self) -> Result<AdminNumber<'a>> {
-        // INVARIANT: Parsed from what the administrator wrote.
+        // INVARIANT: Parsed from what the administrator wrote to `file`.
         Ok(AdminNumber {
             value: parse_u64(self.input)?,
+            file: self.file,
             _call: PhantomData,
         })
     }
 }
 
 /// A number an administrator wrote to a root-only file: see [`AdminWrite::number`]. It lives no
-/// longer than the callback.
+/// longer than the callback, and knows the name of the file it was written to: a function that
+/// takes it acts on the administrator's word only for the file that asks for it (for instance,
+/// [`probe`](crate::memory::hotplug::probe) only for a number written to a file named `probe`).
 ///
 /// # Invariants
 ///
-/// `value` was parsed from what an administrator wrote to a file only root can write.
+/// `value` was parsed from what an administrator wrote to the file named `file`, which only root
+/// can write.
 #[derive(Clone, Copy, Debug)]
 pub struct AdminNumber<'a> {
     value: u64,
-    _call: PhantomData<(&'a (), *mut ())>,
+    file: &'a CStr,
+    _call: PhantomData<*mut ()>,
 }
 
-impl AdminNumber<'_> {
+impl<'a> AdminNumber<'a> {
     /// Returns the number.
     pub fn get(&self) -> u64 {
         self.value
+    }
+
+    /// Returns the name of the file the number was written to.
+    pub fn file(&self) -> &'a CStr {
+        self.file
+    }
+
+    /// Returns the number if it was written to a file named `file`, `EPERM` otherwise (the
+    /// administrator did not ask for what `file` does).
+    pub(crate) fn written_to(&self, file: &str) -> Result<u64> {
+        if self.file.as_bytes() != file.as_bytes() {
+            return Err(crate::error::code::EPERM);
+        }
+        Ok(self.value)
     }
 }
 

@@ -19,7 +19,8 @@ use crate::{
 /// (or dropped if clean), and the page is never used again (until it is unpoisoned). A page that
 /// is poisoned already is not an error.
 ///
-/// Fails with `ENXIO` if there is no page there, `EIO` if it is not online (or cannot be handled),
+/// Fails with `EPERM` if `phys_addr` was not written to a file named `soft_offline_page`, `ENXIO`
+/// if there is no page there, `EIO` if it is not online (or cannot be handled),
 /// `EBUSY` if it cannot be migrated, `EOPNOTSUPP` if soft offline is disabled
 /// (`vm.enable_soft_offline`).
 ///
@@ -44,7 +45,7 @@ use crate::{
 /// assert!(SoftOffline::HAS_STORE);
 /// ```
 pub fn soft_offline_page(phys_addr: AdminNumber<'_>) -> Result {
-    let pfn = phys_addr.get() >> crate::page::PAGE_SHIFT;
+    let pfn = phys_addr.written_to("soft_offline_page")? >> crate::page::PAGE_SHIFT;
     // SAFETY: The function has no preconditions: it checks the page frame itself. An
     // administrator asked for it.
     to_result(unsafe { bindings::soft_offline_page(pfn as _, 0) })
@@ -56,11 +57,12 @@ pub fn soft_offline_page(phys_addr: AdminNumber<'_>) -> Result {
 /// `vm.memory_failure_recovery` off, the kernel panics instead, as for a real error.
 ///
 /// A page that the hwpoison filter skips (`EOPNOTSUPP` from `memory_failure()`, for testing) is
-/// not an error, as for the `hard_offline_page` file. Otherwise it fails with the error of
+/// not an error, as for the `hard_offline_page` file. It fails with `EPERM` if `phys_addr` was not
+/// written to a file named `hard_offline_page`, otherwise with the error of
 /// `memory_failure()`: `ENXIO` if there is no page there, `EHWPOISON` if it is poisoned already, `EBUSY`
 /// if it could not be isolated.
 pub fn memory_failure(phys_addr: AdminNumber<'_>) -> Result {
-    let pfn = phys_addr.get() >> crate::page::PAGE_SHIFT;
+    let pfn = phys_addr.written_to("hard_offline_page")? >> crate::page::PAGE_SHIFT;
     // SAFETY: The function has no preconditions: it checks the page frame itself. An
     // administrator asked for it.
     let ret =

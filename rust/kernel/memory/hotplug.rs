@@ -320,8 +320,9 @@ impl Probed {
 /// [`crate::memory`]. The device hotplug guard is borrowed mutably, so no [`MemHotplugGuard`]
 /// (which is not recursive) can be held by the caller.
 ///
-/// Fails with `EINVAL` if `phys_addr` is not the start of a block, `EEXIST` if the block is
-/// present already, or the error of the hot-add.
+/// Fails with `EPERM` if `phys_addr` was not written to a file named `probe`, `EINVAL` if it is
+/// not the start of a block, `EEXIST` if the block is present already, or the error of the
+/// hot-add.
 ///
 /// # Examples
 ///
@@ -351,9 +352,10 @@ pub fn probe(
     device_hotplug: &mut DeviceHotplugGuard,
     phys_addr: AdminNumber<'_>,
 ) -> Result<Probed> {
-    // SAFETY: An administrator wrote the address to a root-only file: their word that it is
-    // memory that nothing else uses.
-    unsafe { probe_unchecked(device_hotplug, phys_addr.get()) }
+    let phys_addr = phys_addr.written_to("probe")?;
+    // SAFETY: An administrator wrote the address to a root-only file named `probe`: their word
+    // that it is memory that nothing else uses.
+    unsafe { probe_unchecked(device_hotplug, phys_addr) }
 }
 
 /// Adds the memory block at `phys_addr`, as [`probe`] does, without an administrator's request.

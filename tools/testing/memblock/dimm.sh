@@ -84,13 +84,21 @@ expect "$H: soft_offline_page $addr (in $last, online movable)" \
 expect "$H: HardwareCorrupted grew by one page" "$(hw_corrupted_kb)" "$((hwc0 + 4))"
 expect "$H: $last is still online" "$(cat $MEM/$last/state)" online
 
-# With DIMM_DRIVER=rust: unloading and loading the driver again with the
-# DIMM's blocks online (their memmap in the DIMM with memmap_on_memory, a
-# page poisoned) changes nothing in the sysfs dump.
+# With DIMM_DRIVER=rust: the block with the poisoned page offlines, and
+# onlining it again is refused with EHWPOISON by the Rust driver as by the
+# built-in one (its poison count).  Unloading and loading the driver again
+# with the DIMM's other blocks online (their memmap in the DIMM with
+# memmap_on_memory) changes nothing in the sysfs dump.
 if [ "${DIMM_DRIVER:-}" = rust ]; then
+	expect "$H: offline $last (a page of it poisoned)" "$(sysfs_write $MEM/$last/state offline)" OK
+	r_online=$(sysfs_write $MEM/$last/state online; sysfs_write $MEM/$last/online 1; cat $MEM/$last/state)
 	dump0=$(bash "$(dirname "$0")/dump.sh")
 	expect "$T: rmmod rust_memory_block with the DIMM online" "$(rmmod rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
 	expect "$T: the sysfs dump is the same after rmmod" "$(bash "$(dirname "$0")/dump.sh" | cmp -s - <(echo "$dump0") && echo same)" same
+	c_online=$(sysfs_write $MEM/$last/state online; sysfs_write $MEM/$last/online 1; cat $MEM/$last/state)
+	expect "$H: onlining $last through state and online: EHWPOISON and still offline with the built-in driver" \
+		"$(echo $c_online)" "EHWPOISON EHWPOISON offline"
+	expect "$H: the same with rust_memory_block" "$(echo $r_online)" "$(echo $c_online)"
 	expect "$T: modprobe rust_memory_block with the DIMM online" "$(modprobe rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
 	expect "$T: the sysfs dump is the same after modprobe" "$(bash "$(dirname "$0")/dump.sh" | cmp -s - <(echo "$dump0") && echo same)" same
 fi

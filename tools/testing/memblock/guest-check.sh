@@ -113,7 +113,7 @@ ensure_debugfs
 		run_test suite/probe bash "$DIR/probe.sh"
 		run_test suite/dimm bash "$DIR/dimm.sh"
 		run_test suite/virtio-mem bash "$DIR/virtio-mem.sh"
-		run_test suite/provider bash "$DIR/provider.sh" "$KSFT"
+		run_test suite/provider bash "$DIR/provider.sh"
 		run_test suite/rust bash "$DIR/rust-abstractions.sh" "$RUST_MODULES"
 		run_test suite/rust-driver bash "$DIR/rust-driver.sh" "$KSFT"
 		run_test suite/rust-race bash "$DIR/rust-race.sh"

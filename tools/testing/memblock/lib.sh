@@ -43,7 +43,8 @@ try:
         os.close(fd)
     print("OK")
 except OSError as e:
-    print(errno.errorcode.get(e.errno, str(e.errno)))
+    # Python's errno module has no EHWPOISON (133 on x86).
+    print(errno.errorcode.get(e.errno) or {133: "EHWPOISON"}.get(e.errno, str(e.errno)))
 PY
 }
 
@@ -72,7 +73,7 @@ ensure_debugfs() {
 }
 
 progress() {
-	echo "[guest] $*" >&2
+	echo "[guest] $*  (at ${SECONDS} s)" >&2
 }
 
 # qmp JSON: have the host run one QMP command on this guest's QEMU (through

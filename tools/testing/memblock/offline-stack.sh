@@ -9,26 +9,31 @@ set -u
 # writer is killed (offline_pages() returns EINTR), the pin released, and
 # the block onlined movable again, as it was.
 #
-# Not run by make check yet (see README: its helper can take too long to
-# find a page of a movable block in the suite).
-# usage: offline-stack.sh: prints "block memoryN", then the stack's
+# usage: offline-stack.sh [N...]: prints "block memoryN", then the stack's
 # symbols, one a line ("error: ..." if it could not get there).  The block
-# is one of the blocks online in ZONE_MOVABLE (valid_zones "Movable") that
-# holds a page of a helper process, which allocates until it has one.
+# is one of memoryN... (default: every block) online in ZONE_MOVABLE
+# (valid_zones "Movable") that holds a page of a helper process, which
+# allocates on their nodes until it has one.
 . "$(dirname "$0")/lib.sh"
 bs=$(block_size)
 stop=$(mktemp -u /tmp/offline-stack.XXXXXX)
-movable=()
-for b in $(memory_blocks); do
-	[ "$(cat $MEM/$b/state)" = online ] && [ "$(cat $MEM/$b/valid_zones)" = Movable ] &&
-		movable+=("$((16#$(cat $MEM/$b/phys_index)))")
+movable=() nodes=()
+for b in ${*:-$(memory_blocks)}; do
+	b=memory${b#memory}
+	[ -e $MEM/$b ] && [ "$(cat $MEM/$b/state)" = online ] && [ "$(cat $MEM/$b/valid_zones)" = Movable ] || continue
+	movable+=("$((16#$(cat $MEM/$b/phys_index)))")
+	for n in $MEM/$b/node*; do nodes+=("${n##*/node}"); done
 done
-# The pinning helper runs on CPU 1 (node 1, where the hot-added blocks are)
-# and allocates until it has a page in one of them.
-taskset -c 1 /usr/bin/python3 - "$((bs / 4096))" "$stop" "${movable[@]}" <<'PY' &
+# The pinning helper allocates only on the blocks' nodes (MPOL_BIND), where
+# the zonelist starts with ZONE_MOVABLE, in 8 MiB steps until a page lands
+# in one of the blocks (at most 256 MiB, never below 512 MiB free: an
+# offline under memory pressure can stall in reclaim); it keeps only the
+# step with the pinned page.
+/usr/bin/python3 - "$((bs / 4096))" "$stop" "${nodes[*]}" "${movable[@]}" <<'PY' &
 import ctypes, mmap, os, struct, sys, time
 per, stop = int(sys.argv[1]), sys.argv[2]
-blocks = {int(b) for b in sys.argv[3:]}
+nodes = {int(n) for n in sys.argv[3].split()}
+blocks = {int(b) for b in sys.argv[4:]}
 libc = ctypes.CDLL(None, use_errno=True)
 class Iovec(ctypes.Structure):
     _fields_ = [("base", ctypes.c_void_p), ("len", ctypes.c_size_t)]
@@ -39,16 +44,25 @@ def done(text):
 if not blocks:
     done("error: no block is online in ZONE_MOVABLE")
     sys.exit(1)
+mask = ctypes.c_ulong(sum(1 << n for n in nodes))
+if libc.syscall(238, 2, ctypes.byref(mask), 64) != 0:  # set_mempolicy(MPOL_BIND)
+    done("error: set_mempolicy errno %d" % ctypes.get_errno())
+    sys.exit(1)
+step = 8 << 20
+def free_kb():
+    kb = 0
+    for n in nodes:
+        with open("/sys/devices/system/node/node%d/meminfo" % n) as f:
+            kb += int(next(l for l in f if "MemFree:" in l).split()[3])
+    return kb
 bufs = []
-for _ in range(32):
-    buf = mmap.mmap(-1, 16 << 20, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+while len(bufs) < 32 and free_kb() > 512 << 10:  # never near memory pressure
+    buf = mmap.mmap(-1, step, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | mmap.MAP_POPULATE)
     bufs.append(buf)
-    for off in range(0, len(buf), 4096):
-        buf[off] = 1
     addr = ctypes.addressof(ctypes.c_char.from_buffer(buf))
     with open("/proc/self/pagemap", "rb") as f:
         f.seek(addr // 4096 * 8)
-        entries = struct.unpack("<%dQ" % (len(buf) // 4096), f.read(len(buf) // 4096 * 8))
+        entries = struct.unpack("<%dQ" % (step // 4096), f.read(step // 4096 * 8))
     for i, e in enumerate(entries):
         pfn = e & ((1 << 55) - 1)
         if e >> 63 and pfn // per in blocks:
@@ -57,14 +71,20 @@ for _ in range(32):
             if libc.vmsplice(w, ctypes.byref(iov), 1, 0) != 4096:
                 done("error: vmsplice errno %d" % ctypes.get_errno())
                 sys.exit(1)
+            for other in bufs[:-1]:
+                try:
+                    other.close()
+                except BufferError:
+                    pass
             done("%d" % (pfn // per))
             while not os.path.exists(stop):
                 time.sleep(0.1)
             os._exit(0)
-done("error: no page in the movable blocks (%s) among 512 MiB" % sorted(blocks))
+done("error: no page in the movable blocks %s among %d MiB on nodes %s"
+     % (sorted(blocks), len(bufs) * step >> 20, sorted(nodes)))
 PY
 helper=$!
-wait_for 120 test -e "$stop.pinned"
+wait_for 60 test -e "$stop.pinned"
 pinned=$(cat "$stop.pinned" 2> /dev/null)
 case "$pinned" in
 [0-9]*)

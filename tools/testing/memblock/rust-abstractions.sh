@@ -76,6 +76,10 @@ before=$(memory_blocks)
 expect "rust: probe 'foo' -> EINVAL" "$(sysfs_write $MEM/probe foo)" EINVAL
 expect "rust: probe $addr+4096 (not block-aligned) -> EINVAL" \
 	"$(sysfs_write $MEM/probe "$(printf '0x%x' $((id * bs + 4096)))")" EINVAL
+# The module's soft_offline_page passes what root wrote to it to probe():
+# the number knows its file, and probe() refuses it.
+expect "rust: the address written to soft_offline_page, passed to probe() -> EPERM" \
+	"$(sysfs_write $MEM/soft_offline_page "$addr")" EPERM
 expect "rust: no block added by the rejected writes" "$(blocks_added "$before")" ""
 expect "rust: probe $addr" "$(sysfs_write $MEM/probe "$addr")" OK
 expect "rust: memory$id added" "$(blocks_added "$before")" "memory$id"

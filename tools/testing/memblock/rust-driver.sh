@@ -12,8 +12,10 @@ set -u
 #    -o +NODE,ZONES) and the same chmem results as with the built-in driver;
 #  - the upstream selftest (mem-on-off-test.sh, its notifier error
 #    injection part included) passes with it loaded.
-# That it serves is checked in the kernel log: its own message, and the
-# core's when it takes the blocks over and gives them back.
+# That it serves is checked in the kernel log (its own message, and the
+# core's when it takes the blocks over and gives them back) and in the
+# kernel stack of a writer offlining a block (offline-stack.sh): the Rust
+# driver's frames while it is loaded, the built-in driver's after rmmod.
 . "$(dirname "$0")/lib.sh"
 DIR=$(cd "$(dirname "$0")" && pwd)
 KSFT=${1:?usage: rust-driver.sh INSTALLED_KSELFTEST_DIR}
@@ -74,6 +76,7 @@ lsmem_all() {
 	lsmem -o +NODE,ZONES 2>&1; echo "rc=$?"
 }
 
+progress "rust-driver: the built-in driver: uevents, errno table, lsmem, chmem"
 c_probe_events=$(uevents sysfs_write $MEM/probe "$(printf '0x%x' $((off * bs)))")
 expect "rust-driver: probe memory$off (built-in driver)" "$(cat $MEM/memory$off/state 2>&1)" offline
 
@@ -119,6 +122,7 @@ dump_equal "rust-driver: the sysfs dump is the same after modprobe" "$dump0"
 expect "rust-driver: lsmem, lsmem -J and lsmem -o +NODE,ZONES are the same after modprobe" \
 	"$(lsmem_all)" "$lsmem0"
 
+progress "rust-driver: the same with $DRV loaded"
 # The table, with the Rust driver: each case gives what it gave before.
 rust_table=$(table)
 n=0
@@ -171,12 +175,23 @@ expect "rust-driver: online memory$probed through its online file (default zone)
 expect "rust-driver: offline memory$probed through its online file" \
 	"$(sysfs_write $blk/online 0) $(cat $blk/state $blk/online | tr '\n' ' ')" "OK offline 0 "
 expect "rust-driver: online_movable memory$probed" "$(sysfs_write $blk/state online_movable) $(cat $blk/valid_zones)" "OK Movable"
+progress "rust-driver: the kernel stack of an offlining writer"
+# Proof that the Rust code runs: the kernel stack of a writer offlining a
+# block (held in offline_pages() by a pinned page) has the driver's frames.
+stack=$(bash "$DIR/offline-stack.sh" $(seq $((0x100000000 / bs)) $((0x13fffffff / bs))))
+if ! grep -q '^error' <<< "$stack" && grep -q 'rust_memory_block' <<< "$stack"; then
+	tap_ok "rust-driver: a writer offlining $(sed -n 's/^block //p' <<< "$stack") runs the Rust driver: $(grep -c 'rust_memory_block' <<< "$stack") rust_memory_block and $(grep -c '6kernel6memory' <<< "$stack") kernel::memory frames in its stack"
+else
+	tap_not_ok "rust-driver: a writer offlining a movable block runs the Rust driver (rust_memory_block frames in its kernel stack)" "$stack"
+fi
 expect "rust-driver: offline memory$probed again" "$(sysfs_write $blk/state offline)" OK
 expect "rust-driver: MemTotal back" "$(mem_total_kb)" "$total0"
 
+progress "rust-driver: the upstream selftest with $DRV loaded"
 # The upstream selftest, with the Rust driver serving.
 bash "$DIR/kselftest.sh" "$KSFT" | sed 's/^\(\(not \)\?ok - \)kselftest: /\1rust-driver: kselftest: /'
 
+progress "rust-driver: rmmod $DRV"
 dump1=$(bash "$DIR/dump.sh")
 lsmem1=$(lsmem_all)
 mark=$(dmesg | wc -l)
@@ -186,4 +201,23 @@ expect "rust-driver: the built-in driver serves again" \
 dump_equal "rust-driver: the sysfs dump is the same after rmmod" "$dump1"
 expect "rust-driver: lsmem, lsmem -J and lsmem -o +NODE,ZONES are the same after rmmod" \
 	"$(lsmem_all)" "$lsmem1"
+# The control: the same with the built-in driver shows its frames, no Rust.
+# It needs a block of memory32-39 online in ZONE_MOVABLE (the one of the
+# Rust stack is, unless the selftest offlined it).
+range=$(seq $((0x100000000 / bs)) $((0x13fffffff / bs)))
+movable_in_range() {
+	local b
+	for b in $range; do
+		[ -e $MEM/memory$b ] && [ "$(cat $MEM/memory$b/state)" = online ] &&
+			[ "$(cat $MEM/memory$b/valid_zones)" = Movable ] && echo memory$b
+	done
+}
+[ -n "$(movable_in_range)" ] || [ "$(cat $blk/state)" != offline ] || sysfs_write $blk/state online_movable > /dev/null
+expect "rust-driver: a block of memory32-39 is online in ZONE_MOVABLE for the control" "$(movable_in_range | head -1 | grep -c .)" 1
+stack=$(bash "$DIR/offline-stack.sh" $range)
+if ! grep -q '^error' <<< "$stack" && grep -qx 'memory_subsys_offline' <<< "$stack" && ! grep -q 'rust_memory_block' <<< "$stack"; then
+	tap_ok "rust-driver: the control: after rmmod the stack of a writer offlining $(sed -n 's/^block //p' <<< "$stack") has memory_subsys_offline and no Rust frame"
+else
+	tap_not_ok "rust-driver: the control: after rmmod the writer's stack has memory_subsys_offline and no Rust frame" "$stack"
+fi
 echo "$auto" > $MEM/auto_online_blocks

@@ -4,8 +4,9 @@
 //!
 //! While loaded it is the memory block provider and serves, written with the abstractions, every
 //! block's `phys_index` and `state` (online and offline in the lock order of `kernel::memory`),
-//! the memory root's `probe`, and the online and offline operations (with the built-in driver's
-//! code). It counts what it served and logs the counts when it is unloaded:
+//! the memory root's `probe` (and `soft_offline_page`, which misuses what root wrote to it as an
+//! address to probe, to show that `probe()` refuses it), and the online and offline operations
+//! (with the built-in driver's code). It counts what it served and logs the counts when it is unloaded:
 //! `tools/testing/memblock/rust-abstractions.sh` checks that they match what it did, and that
 //! the files give what the built-in ones give.
 //!
@@ -96,6 +97,24 @@ impl AttributeOps for Probe {
     }
 }
 
+/// A driver's mistake: the `soft_offline_page` file (root only) passing what root wrote to it to
+/// `probe()`. The number knows the file it was written to, and `probe()` refuses it (`EPERM`).
+#[cfg(CONFIG_MEMORY_FAILURE)]
+struct MisusedNumber;
+
+#[cfg(CONFIG_MEMORY_FAILURE)]
+#[vtable]
+impl AttributeOps for MisusedNumber {
+    type Target = Device;
+
+    fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
+        let start = writer.admin().ok_or(EPERM)?.number()?;
+        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+        probe(&mut device_hotplug, start)?;
+        Ok(input.len())
+    }
+}
+
 struct Ops;
 
 #[vtable]
@@ -114,9 +133,16 @@ impl Operations for Ops {
 static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
 static STATE: Attribute<State> = Attribute::read_write(c_str!("state"));
 static PROBE: Attribute<Probe> = Attribute::write_only(c_str!("probe"));
+#[cfg(CONFIG_MEMORY_FAILURE)]
+static MISUSED_NUMBER: Attribute<MisusedNumber> =
+    Attribute::write_only(c_str!("soft_offline_page"));
 
 attribute_group!(static BLOCK_FILES: MemoryBlockFile = [PHYS_INDEX, STATE]);
-attribute_group!(static ROOT_FILES: Device = [PROBE]);
+attribute_group!(static ROOT_FILES: Device = [
+    PROBE,
+    #[cfg(CONFIG_MEMORY_FAILURE)]
+    MISUSED_NUMBER,
+]);
 
 struct MemblockRustTest {
     _provider: Registration<Ops>,
