@@ -206,6 +206,8 @@ pub trait AttributeOps {
 ///
 /// `dev` and `attr` are the device and the attribute (as declared by the kernel) of the file being
 /// written, live for `'a`, `input` is what was written, and the current task is the one writing.
+/// `attr` is the `device_attribute` of an [`Attribute`] (only its trampoline makes a `Writer`),
+/// so its name is a NUL-terminated string that lives as long as the attribute.
 pub struct Writer<'a> {
     dev: *mut bindings::device,
     attr: *mut bindings::device_attribute,
@@ -232,7 +234,8 @@ impl<'a> Writer<'a> {
     /// Returns the proof that the file, as its attribute declares it, can be written by the
     /// global root only: the declared mode lets only its owner write, and its owner is root.
     /// `None` otherwise. (The mode checked is the declared one, of the attribute whose `store`
-    /// runs; what root changed since, with `chmod` or `chown`, is root's decision, as for the C
+    /// runs: for the memory subsystem's files the core registers an attribute only with its file's
+    /// mode. What root changed since, with `chmod` or `chown`, is root's decision, as for the C
     /// files that rely on their mode.)
     pub fn admin(&self) -> Option<AdminWrite<'a>> {
         let file = self.file_name();
@@ -257,8 +260,8 @@ impl<'a> Writer<'a> {
 
     /// Returns the name of the file being written, as its attribute declares it.
     pub fn file_name(&self) -> &'a CStr {
-        // SAFETY: By the type invariant `attr` is live for `'a`, and so is its name, a
-        // NUL-terminated string.
+        // SAFETY: By the type invariant `attr` is the live `device_attribute` of an `Attribute`,
+        // whose name, a NUL-terminated string, lives as long as it: for `'a` at least.
         unsafe { CStr::from_char_ptr((*self.attr).attr.name) }
     }
 }
@@ -299,7 +302,10 @@ impl<'a> AdminWrite<'a> {
 /// # Invariants
 ///
 /// `value` was parsed from what an administrator wrote to the file named `file`, which only root
-/// can write.
+/// can write. Rust attribute files are installed on the memory root only by
+/// [`Registration`](crate::memory::block::Registration), whose root files the memory subsystem
+/// serves for its own file of the same name: a number written to a file named `probe` on the
+/// memory root was written to `/sys/devices/system/memory/probe`.
 #[derive(Clone, Copy, Debug)]
 pub struct AdminNumber<'a> {
     value: u64,

@@ -76,9 +76,9 @@ impl AttributeOps for BlockState {
         Ok(writeln!(buf, "{}", block.state())?)
     }
 
-    fn store(block: &MemoryBlockFile, input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
+    fn store(block: &MemoryBlockFile, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
         let request = StateRequest::parse(input)?;
-        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs(writer)?;
         let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
         let mut block = block.lock(&mut mem_hotplug);
         let changed = match request {
@@ -150,7 +150,7 @@ impl AttributeOps for Probe {
         if phys_addr.get() & (kernel::memory::block_size_bytes() - 1) != 0 {
             return Err(EINVAL);
         }
-        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs(writer)?;
         hotplug::probe(&mut device_hotplug, phys_addr)?;
         Ok(input.len())
     }
@@ -193,7 +193,8 @@ impl AttributeOps for SoftOfflinePage {
     type Target = Device;
 
     fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-        failure::soft_offline_page(page_address(writer)?)?;
+        let phys_addr = page_address(writer)?;
+        failure::soft_offline_page(&DeviceHotplugGuard::lock_sysfs(writer)?, phys_addr)?;
         Ok(input.len())
     }
 }

@@ -37,7 +37,9 @@ use core::{marker::PhantomData, ptr::NonNull};
 /// ```
 /// use kernel::memory::{block::MemoryBlock, block_size_bytes, hotplug::DeviceHotplugGuard};
 ///
-/// let guard = DeviceHotplugGuard::lock_sysfs()?;
+/// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
+/// // not hold the lock.
+/// let guard = unsafe { DeviceHotplugGuard::lock() };
 /// // The block of physical address 0, where there is one.
 /// if let Some(block) = MemoryBlock::find(&guard, 0) {
 ///     assert_eq!(block.id(), 0);
@@ -217,7 +219,9 @@ impl MemoryBlock {
     /// use kernel::memory::block::{MemoryBlock, State};
     /// use kernel::memory::hotplug::DeviceHotplugGuard;
     ///
-    /// let guard = DeviceHotplugGuard::lock_sysfs()?;
+    /// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
+    /// // not hold the lock.
+    /// let guard = unsafe { DeviceHotplugGuard::lock() };
     /// if let Some(block) = MemoryBlock::find(&guard, 0) {
     ///     if block.state() == State::Offline {
     ///         assert!(block.zone().is_none());
@@ -244,7 +248,9 @@ impl MemoryBlock {
     /// use kernel::memory::block::{MemoryBlock, State};
     /// use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
     ///
-    /// let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+    /// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
+    /// // not hold the lock.
+    /// let mut device_hotplug = unsafe { DeviceHotplugGuard::lock() };
     /// if let Some(block) = MemoryBlock::find(&device_hotplug, 0) {
     ///     let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
     ///     let locked = block.lock(&mut mem_hotplug);
@@ -480,7 +486,9 @@ impl StateRequest {
 /// use kernel::memory::block::MemoryBlock;
 /// use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
 ///
-/// let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+/// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
+/// // not hold the lock.
+/// let mut device_hotplug = unsafe { DeviceHotplugGuard::lock() };
 /// if let Some(block) = MemoryBlock::find(&device_hotplug, 0) {
 ///     let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
 ///     let locked = block.lock(&mut mem_hotplug);

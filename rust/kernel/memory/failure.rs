@@ -3,24 +3,42 @@
 //! Memory failure: taking pages out of use, as the `soft_offline_page` and `hard_offline_page`
 //! files of the memory subsystem do.
 //!
-//! Both take the physical address an administrator wrote to a root-only file ([`AdminNumber`]):
-//! soft offline moves the page's contents away and never hands the page out again; hard offline
-//! simulates a hardware memory error, and kills the tasks that use the page.
+//! Both take the physical address an administrator (a writer with `CAP_SYS_ADMIN`) wrote to a
+//! root-only file of that name ([`AdminNumber`]): soft offline moves the page's contents away and
+//! never hands the page out again; hard offline simulates a hardware memory error, and kills the
+//! tasks that use the page.
 //!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h)
 
 use crate::{
     bindings,
-    error::{to_result, Result},
+    error::{code::EPERM, to_result, Result},
+    memory::hotplug::DeviceHotplugGuard,
     sysfs::AdminNumber,
 };
+
+/// Returns the page frame number of the address, if the writer may offline pages
+/// (`CAP_SYS_ADMIN`, as C's files check) and wrote it to `file`; `EPERM` otherwise.
+fn page_frame(phys_addr: AdminNumber<'_>, file: &str) -> Result<u64> {
+    // SAFETY: The function has no preconditions. `AdminNumber` lives only in the `store`
+    // callback, in the writing task: the rights checked are the writer's.
+    if !unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as i32) } {
+        return Err(EPERM);
+    }
+    Ok(phys_addr.written_to(file)? >> crate::page::PAGE_SHIFT)
+}
 
 /// Soft-offlines the page at `phys_addr` (`soft_offline_page()`): its contents are migrated to another page
 /// (or dropped if clean), and the page is never used again (until it is unpoisoned). A page that
 /// is poisoned already is not an error.
 ///
-/// Fails with `EPERM` if `phys_addr` was not written to a file named `soft_offline_page`, `ENXIO`
-/// if there is no page there, `EIO` if it is not online (or cannot be handled),
+/// It takes the memory hotplug lock for reading: the device hotplug guard, borrowed, proves that
+/// the caller holds no [`MemHotplugGuard`](crate::memory::hotplug::MemHotplugGuard) (which borrows
+/// it mutably), with which it would deadlock.
+///
+/// Fails with `EPERM` if the writer lacks `CAP_SYS_ADMIN` or `phys_addr` was not written to a file
+/// named `soft_offline_page`, `ENXIO` if there is no page there, `EIO` if it is not online (or
+/// cannot be handled),
 /// `EBUSY` if it cannot be migrated, `EOPNOTSUPP` if soft offline is disabled
 /// (`vm.enable_soft_offline`).
 ///
@@ -28,7 +46,7 @@ use crate::{
 ///
 /// ```
 /// use kernel::{device::Device, prelude::*};
-/// use kernel::memory::failure::soft_offline_page;
+/// use kernel::memory::{failure::soft_offline_page, hotplug::DeviceHotplugGuard};
 /// use kernel::sysfs::{AttributeOps, Writer};
 ///
 /// struct SoftOffline;
@@ -38,14 +56,20 @@ use crate::{
 ///     type Target = Device;
 ///
 ///     fn store(_dev: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-///         soft_offline_page(writer.admin().ok_or(EPERM)?.number()?)?;
+///         let phys_addr = writer.admin().ok_or(EPERM)?.number()?;
+///         let device_hotplug = DeviceHotplugGuard::lock_sysfs(writer)?;
+///         soft_offline_page(&device_hotplug, phys_addr)?;
 ///         Ok(input.len())
 ///     }
 /// }
 /// assert!(SoftOffline::HAS_STORE);
 /// ```
-pub fn soft_offline_page(phys_addr: AdminNumber<'_>) -> Result {
-    let pfn = phys_addr.written_to("soft_offline_page")? >> crate::page::PAGE_SHIFT;
+pub fn soft_offline_page(
+    device_hotplug: &DeviceHotplugGuard,
+    phys_addr: AdminNumber<'_>,
+) -> Result {
+    let _ = device_hotplug;
+    let pfn = page_frame(phys_addr, "soft_offline_page")?;
     // SAFETY: The function has no preconditions: it checks the page frame itself. An
     // administrator asked for it.
     to_result(unsafe { bindings::soft_offline_page(pfn as _, 0) })
@@ -57,12 +81,13 @@ pub fn soft_offline_page(phys_addr: AdminNumber<'_>) -> Result {
 /// `vm.memory_failure_recovery` off, the kernel panics instead, as for a real error.
 ///
 /// A page that the hwpoison filter skips (`EOPNOTSUPP` from `memory_failure()`, for testing) is
-/// not an error, as for the `hard_offline_page` file. It fails with `EPERM` if `phys_addr` was not
-/// written to a file named `hard_offline_page`, otherwise with the error of
+/// not an error, as for the `hard_offline_page` file. It fails with `EPERM` if the writer lacks
+/// `CAP_SYS_ADMIN` or `phys_addr` was not written to a file named `hard_offline_page`, otherwise
+/// with the error of
 /// `memory_failure()`: `ENXIO` if there is no page there, `EHWPOISON` if it is poisoned already, `EBUSY`
 /// if it could not be isolated.
 pub fn memory_failure(phys_addr: AdminNumber<'_>) -> Result {
-    let pfn = phys_addr.written_to("hard_offline_page")? >> crate::page::PAGE_SHIFT;
+    let pfn = page_frame(phys_addr, "hard_offline_page")?;
     // SAFETY: The function has no preconditions: it checks the page frame itself. An
     // administrator asked for it.
     let ret =

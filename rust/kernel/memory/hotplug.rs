@@ -9,7 +9,7 @@ use super::block::StateRequest;
 use crate::{
     bindings,
     error::{code::*, to_result, Error, Result},
-    sysfs::AdminNumber,
+    sysfs::{AdminNumber, Writer},
 };
 use core::marker::PhantomData;
 
@@ -30,7 +30,9 @@ use core::marker::PhantomData;
 /// ```
 /// use kernel::memory::hotplug::DeviceHotplugGuard;
 ///
-/// let guard = DeviceHotplugGuard::lock_sysfs()?;
+/// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
+/// // not hold the lock.
+/// let guard = unsafe { DeviceHotplugGuard::lock() };
 /// guard.assert_held();
 /// drop(guard);
 /// # Ok::<(), Error>(())
@@ -43,8 +45,8 @@ pub struct DeviceHotplugGuard {
 impl DeviceHotplugGuard {
     /// Takes the device hotplug lock, waiting for it.
     ///
-    /// Callbacks of sysfs files, and the memory block provider's operations, must use
-    /// [`DeviceHotplugGuard::lock_sysfs`] instead (or take the guard they are given).
+    /// Callbacks of sysfs files must use [`DeviceHotplugGuard::lock_sysfs`] instead, and the
+    /// memory block provider's operations take the guard they are given.
     ///
     /// # Safety
     ///
@@ -63,10 +65,12 @@ impl DeviceHotplugGuard {
         }
     }
 
-    /// Takes the device hotplug lock for a sysfs `store` callback (`lock_device_hotplug_sysfs()`).
+    /// Takes the device hotplug lock for a sysfs `store` callback (`lock_device_hotplug_sysfs()`),
+    /// given the [`Writer`] of the write being served.
     ///
-    /// For system calls only: the restart is a system call's. Not from a kernel thread, nor from a
-    /// memory block provider's operations (whose caller holds the lock).
+    /// The writer is the proof that this runs in a `write()` system call, whose restart the error
+    /// below asks for: not in a kernel thread, nor in a memory block provider's operations (whose
+    /// caller holds the lock, so that the restart would repeat forever), which have no writer.
     ///
     /// If the lock is taken, it does not wait (a file's removal waits for its callbacks while
     /// holding the lock): it fails with [`ERESTARTNOINTR`], to be returned from the callback
@@ -75,17 +79,24 @@ impl DeviceHotplugGuard {
     /// # Examples
     ///
     /// ```
+    /// use kernel::{device::Device, prelude::*};
     /// use kernel::memory::hotplug::DeviceHotplugGuard;
+    /// use kernel::sysfs::{AttributeOps, Writer};
     ///
-    /// fn store() -> Result<usize> {
-    ///     let _guard = DeviceHotplugGuard::lock_sysfs()?;
-    ///     Ok(1)
+    /// struct Flush;
+    ///
+    /// #[vtable]
+    /// impl AttributeOps for Flush {
+    ///     type Target = Device;
+    ///
+    ///     fn store(_dev: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
+    ///         let _guard = DeviceHotplugGuard::lock_sysfs(writer)?;
+    ///         Ok(input.len())
+    ///     }
     /// }
-    ///
-    /// // Nobody else holds the lock here: the store runs.
-    /// assert_eq!(store(), Ok(1));
     /// ```
-    pub fn lock_sysfs() -> Result<Self> {
+    pub fn lock_sysfs(writer: &Writer<'_>) -> Result<Self> {
+        let _ = writer;
         // SAFETY: The function has no preconditions.
         to_result(unsafe { bindings::lock_device_hotplug_sysfs() })?;
         // INVARIANT: The lock was taken by this task.
@@ -128,7 +139,9 @@ impl Drop for DeviceHotplugGuard {
 ///
 /// static PROBED: DeviceHotplugLocked<u64> = DeviceHotplugLocked::new(0);
 ///
-/// let mut guard = DeviceHotplugGuard::lock_sysfs()?;
+/// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
+/// // not hold the lock.
+/// let mut guard = unsafe { DeviceHotplugGuard::lock() };
 /// let before = *PROBED.get(&guard);
 /// *PROBED.get_mut(&mut guard) += 1;
 /// assert_eq!(*PROBED.get(&guard), before + 1);
@@ -187,7 +200,9 @@ impl<T: ?Sized> DeviceHotplugLocked<T> {
 /// ```
 /// use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
 ///
-/// let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+/// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
+/// // not hold the lock.
+/// let mut device_hotplug = unsafe { DeviceHotplugGuard::lock() };
 /// let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
 /// mem_hotplug.assert_held();
 /// // Dropping `device_hotplug` here would not compile: `mem_hotplug` borrows it.
@@ -341,7 +356,7 @@ impl Probed {
 ///
 ///     fn store(_dev: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
 ///         let phys_addr = writer.admin().ok_or(EPERM)?.number()?;
-///         let mut guard = DeviceHotplugGuard::lock_sysfs()?;
+///         let mut guard = DeviceHotplugGuard::lock_sysfs(writer)?;
 ///         probe(&mut guard, phys_addr)?;
 ///         Ok(input.len())
 ///     }
@@ -365,7 +380,9 @@ pub fn probe(
 /// ```
 /// use kernel::memory::{block_size_bytes, hotplug::*};
 ///
-/// let mut guard = DeviceHotplugGuard::lock_sysfs()?;
+/// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
+/// // not hold the lock.
+/// let mut guard = unsafe { DeviceHotplugGuard::lock() };
 /// // SAFETY: Not block-aligned: it fails before it adds anything.
 /// let probed = unsafe { probe_unchecked(&mut guard, block_size_bytes() + 4096) };
 /// assert_eq!(probed.err(), Some(EINVAL));

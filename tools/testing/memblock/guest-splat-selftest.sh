@@ -15,7 +15,7 @@ set -u
 #                    it sampled that allocation)
 #   KFENCE           lkdtm KFENCE_READ_AFTER_FREE ("BUG: KFENCE: use-after-free")
 #   memory leak      the kmemleak-test sample module (kmemleak: "unreferenced object")
-#   RCU stall        rcutorture stall_cpu=20 (fwd_progress=0: the two tests
+#   RCU stall        rcutorture stall_cpu=12 (fwd_progress=0: the two tests
 #                    exclude each other) with a 3 s stall timeout (8 s with
 #                    CONFIG_PROVE_RCU, which adds 5 s)
 #   hung task        lkdtm HUNG_TASK with a 3 s hung task timeout (the task
@@ -90,7 +90,7 @@ caught "memory leak (kmemleak scans: $try)" 'unreferenced object' --kmemleak
 progress "splat self-test: RCU stall"
 mark=$(dmesg | wc -l)
 echo 3 > /sys/module/rcupdate/parameters/rcu_cpu_stall_timeout
-modprobe rcutorture fwd_progress=0 stall_cpu=20 stall_cpu_holdoff=0
+modprobe rcutorture fwd_progress=0 stall_cpu=12 stall_cpu_holdoff=0
 wait_for 60 log_has 'rcu_torture_stall end' ||
 	echo "rcutorture: no 'rcu_torture_stall end' within 60 s" >&2
 rmmod rcutorture

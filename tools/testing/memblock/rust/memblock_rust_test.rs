@@ -63,9 +63,9 @@ impl AttributeOps for State {
         Ok(writeln!(buf, "{}", block.state())?)
     }
 
-    fn store(block: &MemoryBlockFile, input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
+    fn store(block: &MemoryBlockFile, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
         let request = StateRequest::parse(input)?;
-        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs(writer)?;
         let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
         let mut locked = block.lock(&mut mem_hotplug);
         STATE_STORES.fetch_add(1, Ordering::Relaxed);
@@ -88,29 +88,12 @@ impl AttributeOps for Probe {
     type Target = Device;
 
     fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-        // The `probe` file: only root can write it.
-        let start = writer.admin().ok_or(EPERM)?.number()?;
-        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+        // The `probe` file: only root can write it (EACCES otherwise, so that an EPERM can only
+        // be `probe()`'s refusal of a number written to another file).
+        let start = writer.admin().ok_or(EACCES)?.number()?;
+        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs(writer)?;
         probe(&mut device_hotplug, start)?;
         *PROBED.get_mut(&mut device_hotplug) += 1;
-        Ok(input.len())
-    }
-}
-
-/// A driver's mistake: the `soft_offline_page` file (root only) passing what root wrote to it to
-/// `probe()`. The number knows the file it was written to, and `probe()` refuses it (`EPERM`).
-#[cfg(CONFIG_MEMORY_FAILURE)]
-struct MisusedNumber;
-
-#[cfg(CONFIG_MEMORY_FAILURE)]
-#[vtable]
-impl AttributeOps for MisusedNumber {
-    type Target = Device;
-
-    fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-        let start = writer.admin().ok_or(EPERM)?.number()?;
-        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
-        probe(&mut device_hotplug, start)?;
         Ok(input.len())
     }
 }
@@ -133,9 +116,10 @@ impl Operations for Ops {
 static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
 static STATE: Attribute<State> = Attribute::read_write(c_str!("state"));
 static PROBE: Attribute<Probe> = Attribute::write_only(c_str!("probe"));
+/// A driver's mistake: `probe`'s code serving the `soft_offline_page` file (root only too). The
+/// number root writes there knows its file, and `probe()` refuses it (`EPERM`).
 #[cfg(CONFIG_MEMORY_FAILURE)]
-static MISUSED_NUMBER: Attribute<MisusedNumber> =
-    Attribute::write_only(c_str!("soft_offline_page"));
+static MISUSED_NUMBER: Attribute<Probe> = Attribute::write_only(c_str!("soft_offline_page"));
 
 attribute_group!(static BLOCK_FILES: MemoryBlockFile = [PHYS_INDEX, STATE]);
 attribute_group!(static ROOT_FILES: Device = [
@@ -164,11 +148,12 @@ impl kernel::Module for MemblockRustTest {
 
 impl Drop for MemblockRustTest {
     fn drop(&mut self) {
-        // The guard would wait for a store of ours in flight: try it, as a store would.
-        let probed = match DeviceHotplugGuard::lock_sysfs() {
-            Ok(guard) => *PROBED.get(&guard),
-            Err(_) => u64::MAX,
-        };
+        // SAFETY: Module unload runs in `delete_module()`'s system call: not a sysfs callback
+        // nor a provider's operation (a store of ours in flight holds the lock only until it
+        // returns), and this task does not hold the lock.
+        let guard = unsafe { DeviceHotplugGuard::lock() };
+        let probed = *PROBED.get(&guard);
+        drop(guard);
         pr_info!(
             "served phys_index show {} state show {} store {} probe {} online {} offline {}\n",
             PHYS_INDEX_SHOWS.load(Ordering::Relaxed),

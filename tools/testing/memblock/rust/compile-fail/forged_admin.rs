@@ -10,7 +10,7 @@
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+    let mut device_hotplug = lock_device_hotplug();
     #[cfg(wrong)]
     let phys_addr = kernel::sysfs::AdminNumber { value: 0x100000000 };
     #[cfg(wrong)]

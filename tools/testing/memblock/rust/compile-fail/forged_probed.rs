@@ -9,7 +9,7 @@
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+    let mut device_hotplug = lock_device_hotplug();
     #[cfg(not(wrong))]
     // SAFETY: The module is only built, never loaded (it is a compile-fail case).
     let probed = unsafe { probe_unchecked(&mut device_hotplug, 0x100000000) }?;

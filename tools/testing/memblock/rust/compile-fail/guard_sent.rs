@@ -10,7 +10,7 @@
 /// The case: what the module does at load.
 fn case() -> Result {
     fn to_another_task<T: Send>(_value: T) {}
-    let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+    let mut device_hotplug = lock_device_hotplug();
     let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
     let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
     // A block reference may go to another task.

@@ -9,7 +9,7 @@
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+    let mut device_hotplug = lock_device_hotplug();
     let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
     let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
     let locked = block.lock(&mut mem_hotplug);

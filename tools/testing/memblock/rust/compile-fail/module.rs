@@ -21,6 +21,14 @@ module! {
 
 struct Case;
 
+/// Takes the device hotplug lock for a case, which runs at module load.
+#[allow(dead_code)]
+fn lock_device_hotplug() -> DeviceHotplugGuard {
+    // SAFETY: Module load runs in `init_module()`'s system call: not a sysfs callback nor a
+    // memory block provider's operation, and this task does not hold the lock.
+    unsafe { DeviceHotplugGuard::lock() }
+}
+
 impl kernel::Module for Case {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         case()?;

@@ -8,7 +8,7 @@
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+    let mut device_hotplug = lock_device_hotplug();
     let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
     let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
     #[cfg(not(wrong))]

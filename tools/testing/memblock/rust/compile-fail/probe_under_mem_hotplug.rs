@@ -9,7 +9,7 @@
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+    let mut device_hotplug = lock_device_hotplug();
     let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
     #[cfg(not(wrong))]
     drop(mem_hotplug);

@@ -15,7 +15,7 @@ static KEPT: DeviceHotplugLocked<Option<u64>> = DeviceHotplugLocked::new(None);
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = DeviceHotplugGuard::lock_sysfs()?;
+    let mut device_hotplug = lock_device_hotplug();
     // SAFETY: The module is only built, never loaded (it is a compile-fail case).
     let probed = unsafe { probe_unchecked(&mut device_hotplug, 0x100000000) }?;
     #[cfg(wrong)]
