@@ -212,6 +212,7 @@ pub struct Writer<'a> {
     dev: *mut bindings::device,
     attr: *mut bindings::device_attribute,
     input: &'a [u8],
+    device_hotplug_taken: core::cell::Cell<bool>,
 }
 
 /// A capability a writer may have (`CAP_*`), for [`Writer::capable`].
@@ -256,6 +257,11 @@ impl<'a> Writer<'a> {
             file,
             _not_send: PhantomData,
         })
+    }
+
+    /// Records that the `store` takes the device hotplug lock; `false` if it did already.
+    pub(crate) fn take_device_hotplug_once(&self) -> bool {
+        !self.device_hotplug_taken.replace(true)
     }
 
     /// Returns the name of the file being written, as its attribute declares it.
@@ -578,7 +584,12 @@ unsafe extern "C" fn store_callback<O: AttributeOps>(
     let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
     // INVARIANT: This is the `store` of the file of `attr` on `dev`, in the writing task, and
     // both live for the call.
-    let writer = Writer { dev, attr, input };
+    let writer = Writer {
+        dev,
+        attr,
+        input,
+        device_hotplug_taken: core::cell::Cell::new(false),
+    };
     match O::store(target, input, &writer) {
         // A store cannot consume more than it was given.
         Ok(n) => n.min(count) as isize,

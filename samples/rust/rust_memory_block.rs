@@ -210,7 +210,8 @@ impl AttributeOps for HardOfflinePage {
     type Target = Device;
 
     fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-        failure::memory_failure(page_address(writer)?)?;
+        let phys_addr = page_address(writer)?;
+        failure::memory_failure(&DeviceHotplugGuard::lock_sysfs(writer)?, phys_addr)?;
         Ok(input.len())
     }
 }

@@ -81,12 +81,19 @@ pub fn soft_offline_page(
 /// `vm.memory_failure_recovery` off, the kernel panics instead, as for a real error.
 ///
 /// A page that the hwpoison filter skips (`EOPNOTSUPP` from `memory_failure()`, for testing) is
-/// not an error, as for the `hard_offline_page` file. It fails with `EPERM` if the writer lacks
-/// `CAP_SYS_ADMIN` or `phys_addr` was not written to a file named `hard_offline_page`, otherwise
-/// with the error of
-/// `memory_failure()`: `ENXIO` if there is no page there, `EHWPOISON` if it is poisoned already, `EBUSY`
-/// if it could not be isolated.
-pub fn memory_failure(phys_addr: AdminNumber<'_>) -> Result {
+/// not an error, as for the `hard_offline_page` file.
+///
+/// It takes `mf_mutex`, which a soft offline holds while it waits for the memory hotplug lock:
+/// the device hotplug guard, borrowed, proves that the caller holds no
+/// [`MemHotplugGuard`](crate::memory::hotplug::MemHotplugGuard), with which the two would
+/// deadlock.
+///
+/// It fails with `EPERM` if the writer lacks `CAP_SYS_ADMIN` or `phys_addr` was not written to a
+/// file named `hard_offline_page`, otherwise with the error of `memory_failure()`: `ENXIO` if
+/// there is no page there, `EHWPOISON` if it is poisoned already, `EBUSY` if it could not be
+/// isolated.
+pub fn memory_failure(device_hotplug: &DeviceHotplugGuard, phys_addr: AdminNumber<'_>) -> Result {
+    let _ = device_hotplug;
     let pfn = page_frame(phys_addr, "hard_offline_page")?;
     // SAFETY: The function has no preconditions: it checks the page frame itself. An
     // administrator asked for it.

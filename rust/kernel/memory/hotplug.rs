@@ -68,9 +68,12 @@ impl DeviceHotplugGuard {
     /// Takes the device hotplug lock for a sysfs `store` callback (`lock_device_hotplug_sysfs()`),
     /// given the [`Writer`] of the write being served.
     ///
-    /// The writer is the proof that this runs in a `write()` system call, whose restart the error
-    /// below asks for: not in a kernel thread, nor in a memory block provider's operations (whose
-    /// caller holds the lock, so that the restart would repeat forever), which have no writer.
+    /// The writer is the proof that this serves a write to a file, which the error below can
+    /// restart (a `write()` system call; io_uring turns the restart into `EINTR`, as for the C
+    /// files): not a memory block provider's operations (whose caller holds the lock, so that the
+    /// restart would repeat forever) nor a kernel thread of its own, which have no writer. A
+    /// `store` takes the lock once: a second call with the same writer fails with `EDEADLK`
+    /// (the first guard may still be held, and the restart would then repeat forever).
     ///
     /// If the lock is taken, it does not wait (a file's removal waits for its callbacks while
     /// holding the lock): it fails with [`ERESTARTNOINTR`], to be returned from the callback
@@ -96,7 +99,9 @@ impl DeviceHotplugGuard {
     /// }
     /// ```
     pub fn lock_sysfs(writer: &Writer<'_>) -> Result<Self> {
-        let _ = writer;
+        if !writer.take_device_hotplug_once() {
+            return Err(Error::from_errno(-(bindings::EDEADLK as i32)));
+        }
         // SAFETY: The function has no preconditions.
         to_result(unsafe { bindings::lock_device_hotplug_sysfs() })?;
         // INVARIANT: The lock was taken by this task.

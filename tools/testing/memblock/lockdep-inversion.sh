@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 set -u
-# Negative control for lockdep, in a boot of its own (lockdep turns itself
-# off after a report): memblock_lock_inversion.ko takes memory0's locks in
+# Negative control for lockdep, last in its boot (lockdep turns itself off
+# after a report): memblock_lock_inversion.ko takes memory0's locks in
 # the right order through the Rust types, then its block lock
 # (memory_block_lock(): the device mutex and the lockdep map that stands
 # for it) and mem_hotplug_begin() in the inverted order through the raw

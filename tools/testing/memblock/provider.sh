@@ -291,8 +291,12 @@ PY
 	helper=$!
 	for i in $(seq 300); do [ -e "$stop.pfns" ] || ! kill -0 $helper 2>/dev/null && break; sleep 0.1; done
 	mapfile -t pfns < "$stop.pfns" 2>/dev/null
-	# The loop publishes its count of cycles, atomically (rename), in $stop.n.
-	( i=0; while [ ! -e "$stop" ]; do modprobe $MOD && rmmod $MOD || echo "cycle $i failed" >&2; i=$((i + 1)); echo "$i" > "$stop.t"; mv "$stop.t" "$stop.n"; done ) &
+	# The loop publishes its count of completed cycles, atomically (rename),
+	# in $stop.n.
+	( i=0; while [ ! -e "$stop" ]; do
+		if modprobe $MOD && rmmod $MOD; then i=$((i + 1)); else echo "cycle $i failed" >&2; fi
+		echo "$i" > "$stop.t"; mv "$stop.t" "$stop.n"
+	done ) &
 	loop=$!
 	[ ${#pfns[@]} = $nhard ] || errs+=("the helper gave ${#pfns[@]} page frames, not $nhard")
 	# The writes, each checked, from one process (a process each would
@@ -353,9 +357,9 @@ PY
 		out=$(write_pages $MEM/soft_offline_page $UNPOISON "${soft[@]}")
 		ns=$((ns + $(head -1 <<< "$out")))
 		while IFS= read -r e; do [ -z "$e" ] || errs+=("$e"); done < <(tail -n +2 <<< "$out")
-		{ [ $(( $(cat "$stop.n") - c0 )) -ge 20 ] || [ $rounds -ge 20 ]; } && break
+		{ [ $(( $(cat "$stop.n" 2> /dev/null || echo "$c0") - c0 )) -ge 20 ] || [ $rounds -ge 20 ]; } && break
 	done
-	cycles=$(( $(cat "$stop.n") - c0 ))
+	cycles=$(( $(cat "$stop.n" 2> /dev/null || echo "$c0") - c0 ))
 	touch "$stop.release"
 	wait "$helper"
 	rc=$?
