@@ -319,15 +319,10 @@ pub struct AdminNumber<'a> {
     _call: PhantomData<*mut ()>,
 }
 
-impl<'a> AdminNumber<'a> {
+impl AdminNumber<'_> {
     /// Returns the number.
     pub fn get(&self) -> u64 {
         self.value
-    }
-
-    /// Returns the name of the file the number was written to.
-    pub fn file(&self) -> &'a CStr {
-        self.file
     }
 
     /// Returns the number if it was written to a file named `file`, `EPERM` otherwise (the

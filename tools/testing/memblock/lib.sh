@@ -53,6 +53,17 @@ memory_blocks() {
 	ls "$MEM" | grep -E '^memory[0-9]+$' | sort -V
 }
 
+# movable_blocks N...: of the blocks memoryN..., those present and online in
+# ZONE_MOVABLE (valid_zones "Movable"), one name a line.
+movable_blocks() {
+	local b
+	for b in "$@"; do
+		b=memory${b#memory}
+		[ -e $MEM/$b ] && [ "$(cat $MEM/$b/state)" = online ] &&
+			[ "$(cat $MEM/$b/valid_zones)" = Movable ] && echo $b
+	done
+}
+
 # blocks_added BEFORE: the blocks present now that are not in the list
 # BEFORE (one name a line, as memory_blocks printed it).
 blocks_added() {

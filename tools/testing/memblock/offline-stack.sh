@@ -18,9 +18,7 @@ set -u
 bs=$(block_size)
 stop=$(mktemp -u /tmp/offline-stack.XXXXXX)
 movable=() nodes=()
-for b in ${*:-$(memory_blocks)}; do
-	b=memory${b#memory}
-	[ -e $MEM/$b ] && [ "$(cat $MEM/$b/state)" = online ] && [ "$(cat $MEM/$b/valid_zones)" = Movable ] || continue
+for b in $(movable_blocks ${*:-$(memory_blocks)}); do
 	movable+=("$((16#$(cat $MEM/$b/phys_index)))")
 	for n in $MEM/$b/node*; do nodes+=("${n##*/node}"); done
 done

@@ -29,10 +29,12 @@ fi
 bs=$(block_size)
 auto=$(cat $MEM/auto_online_blocks)
 echo offline > $MEM/auto_online_blocks
-# Two blocks of the RAM past mem= (memory32-39) that are not present: one
-# probed now (offline, for the table), one left absent.
+# The blocks of the RAM past mem= (memory32-39).
+range=$(seq $((0x100000000 / bs)) $((0x13fffffff / bs)))
+# Two of them that are not present: one probed now (offline, for the
+# table), one left absent.
 free=()
-for i in $(seq $((0x100000000 / bs)) $((0x13fffffff / bs))); do
+for i in $range; do
 	[ -e "$MEM/memory$i" ] || free+=("$i")
 done
 if [ ${#free[@]} -lt 3 ]; then
@@ -183,7 +185,7 @@ expect "rust-driver: online_movable memory$probed" "$(sysfs_write $blk/state onl
 progress "rust-driver: the kernel stack of an offlining writer"
 # Proof that the Rust code runs: the kernel stack of a writer offlining a
 # block (held in offline_pages() by a pinned page) has the driver's frames.
-stack=$(bash "$DIR/offline-stack.sh" $(seq $((0x100000000 / bs)) $((0x13fffffff / bs))))
+stack=$(bash "$DIR/offline-stack.sh" $range)
 # Rust serves the file (store_callback of the driver's BlockState) and the
 # offline operation (the driver's, which calls Offlining::offline_pages; its
 # own frame may be a tail call): both must be there, and not the built-in
@@ -216,16 +218,8 @@ expect "rust-driver: lsmem, lsmem -J and lsmem -o +NODE,ZONES are the same after
 # The control: the same with the built-in driver shows its frames, no Rust.
 # It needs a block of memory32-39 online in ZONE_MOVABLE (the one of the
 # Rust stack is, unless the selftest offlined it).
-range=$(seq $((0x100000000 / bs)) $((0x13fffffff / bs)))
-movable_in_range() {
-	local b
-	for b in $range; do
-		[ -e $MEM/memory$b ] && [ "$(cat $MEM/memory$b/state)" = online ] &&
-			[ "$(cat $MEM/memory$b/valid_zones)" = Movable ] && echo memory$b
-	done
-}
-[ -n "$(movable_in_range)" ] || [ "$(cat $blk/state)" != offline ] || sysfs_write $blk/state online_movable > /dev/null
-expect "rust-driver: a block of memory32-39 is online in ZONE_MOVABLE for the control" "$(movable_in_range | head -1 | grep -c .)" 1
+[ -n "$(movable_blocks $range)" ] || [ "$(cat $blk/state)" != offline ] || sysfs_write $blk/state online_movable > /dev/null
+expect "rust-driver: a block of memory32-39 is online in ZONE_MOVABLE for the control" "$(movable_blocks $range | head -1 | grep -c .)" 1
 stack=$(bash "$DIR/offline-stack.sh" $range)
 if ! grep -q '^error' <<< "$stack" && grep -qx 'memory_subsys_offline' <<< "$stack" && grep -qx 'offline_pages' <<< "$stack" &&
 	! grep -q 'rust_memory_block\|6kernel6memory' <<< "$stack"; then
