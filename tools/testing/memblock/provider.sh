@@ -303,7 +303,7 @@ PY
 	# take most of the time under TCG).
 	write_pages() {
 		/usr/bin/python3 - "$@" <<'PY'
-import errno, os, sys
+import errno, os, sys, time
 # usage: FILE UNPOISON ADDRESS...: write each address to FILE, then (if
 # UNPOISON is not "-") its frame to UNPOISON; print how many went through,
 # then a line per error.
@@ -316,10 +316,20 @@ def write(p, data):
         os.close(fd)
 n, errs = 0, []
 for a in addrs:
-    try:
-        write(path, b"%#x\n" % a)
-    except OSError as e:
-        errs.append("%s %#x: %s" % (os.path.basename(path), a, errno.errorcode.get(e.errno, e.errno)))
+    # EBUSY is the kernel's answer for a page in use that could not be
+    # migrated just then (pinned for a moment): tried again, three times.
+    for _ in range(4):
+        try:
+            write(path, b"%#x\n" % a)
+            err = None
+            break
+        except OSError as e:
+            err = e
+            if e.errno != errno.EBUSY:
+                break
+            time.sleep(0.05)
+    if err:
+        errs.append("%s %#x: %s" % (os.path.basename(path), a, errno.errorcode.get(err.errno, err.errno)))
         continue
     if unpoison != "-":
         try:
