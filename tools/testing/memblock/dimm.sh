@@ -34,12 +34,20 @@ have_new() { [ "$(new_blocks | wc -l)" = "$nnew" ]; }
 no_new() { [ -z "$(new_blocks)" ]; }
 
 # With DIMM_DRIVER=rust, the Rust driver serves from the hot-add to the
-# eject: the onlines, the soft offline and the eject's offlines are its.
+# eject: the ACPI hot-add's auto-online (auto_online_blocks online_movable,
+# written through it), the soft offline and the eject's offlines are its,
+# each with its served-by proof (lib.sh).
+RUST=
 if [ "${DIMM_DRIVER:-}" = rust ]; then
+	RUST=1
+	served_setup
 	mark=$(dmesg | wc -l)
 	expect "$T: modprobe rust_memory_block" "$(modprobe rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
 	expect "$T: the memory block devices are served by rust_memory_block" \
 		"$(dmesg_since "$mark" | grep -c "memory: memory block devices served by rust_memory_block")" 1
+	auto0=$(cat $MEM/auto_online_blocks)
+	served_mark
+	expect "$T: auto_online_blocks online_movable" "$(sysfs_write $MEM/auto_online_blocks online_movable)" OK
 fi
 r=$(qmp '{"execute": "object-add", "arguments": {"qom-type": "memory-backend-ram", "id": "dimm0", "size": '$SIZE'}}')
 expect "$T: QMP object-add memory-backend-ram" "$r" '{"return": {}}'
@@ -51,19 +59,33 @@ if ! wait_for 120 have_new; then
 fi
 blocks=$(new_blocks | tr '\n' ' ')
 tap_ok "$T: the ACPI driver added $nnew blocks ($blocks)"
+all_online() { for b in $blocks; do [ "$(cat $MEM/$b/state)" = online ] || return 1; done; }
+# The hot-add onlines them (the Rust driver's): the wait ends when it did.
+[ -z "$RUST" ] || wait_for 60 all_online
 
 states= links= err=
 for b in $blocks; do
 	states="$states$(cat $MEM/$b/state) "
 	links="$links$(cd $MEM/$b && ls -d node* | tr '\n' ' ')"
 done
-expect "$T: new blocks are offline (auto_online_blocks=offline)" "$states" "$(printf 'offline %.0s' $blocks)"
+if [ -n "$RUST" ]; then
+	echo "$auto0" > $MEM/auto_online_blocks
+	expect "$T: new blocks are online in Movable (the hot-add's auto-online)" \
+		"$states$(for b in $blocks; do cat $MEM/$b/valid_zones; done | tr '\n' ' ')" \
+		"$(printf 'online %.0s' $blocks)$(printf 'Movable %.0s' $blocks)"
+else
+	expect "$T: new blocks are offline (auto_online_blocks=offline)" "$states" "$(printf 'offline %.0s' $blocks)"
+fi
 expect "$T: new blocks are linked to node$NODE" "$links" "$(printf "node$NODE %.0s" $blocks)"
-for b in $blocks; do
-	r=$(sysfs_write $MEM/$b/state online_movable)
-	[ "$r" = OK ] || err="$err$b: $r "
-done
-expect "$T: online_movable every new block" "$err" ""
+if [ -n "$RUST" ]; then
+	served "$T: the ACPI hot-add's auto-online" rust auto_online_blocks_store online
+else
+	for b in $blocks; do
+		r=$(sysfs_write $MEM/$b/state online_movable)
+		[ "$r" = OK ] || err="$err$b: $r "
+	done
+	expect "$T: online_movable every new block" "$err" ""
+fi
 gain=$(( ($(mem_total_kb) - total0) * 1024 ))
 if [ "$mode" = force ]; then
 	if [ "$gain" -lt "$SIZE" ] && [ "$gain" -gt $((SIZE * 9 / 10)) ]; then
@@ -79,8 +101,10 @@ H="hwpoison${T#dimm}"
 last=${blocks% }
 last=${last##* }
 addr=$(printf '0x%x' $((16#$(cat $MEM/$last/phys_index) * bs + bs / 2)))
+[ -z "$RUST" ] || served_mark
 expect "$H: soft_offline_page $addr (in $last, online movable)" \
 	"$(sysfs_write $MEM/soft_offline_page $addr)" OK
+[ -z "$RUST" ] || served "$H: soft_offline_page" rust soft_offline_page_store
 expect "$H: HardwareCorrupted grew by one page" "$(hw_corrupted_kb)" "$((hwc0 + 4))"
 expect "$H: $last is still online" "$(cat $MEM/$last/state)" online
 
@@ -89,13 +113,19 @@ expect "$H: $last is still online" "$(cat $MEM/$last/state)" online
 # built-in one (its poison count).  Unloading and loading the driver again
 # with the DIMM's other blocks online (their memmap in the DIMM with
 # memmap_on_memory) changes nothing in the sysfs dump.
-if [ "${DIMM_DRIVER:-}" = rust ]; then
+if [ -n "$RUST" ]; then
+	served_mark
 	expect "$H: offline $last (a page of it poisoned)" "$(sysfs_write $MEM/$last/state offline)" OK
+	served "$H: offline $last" rust state_store offline
+	served_mark
 	r_online=$(sysfs_write $MEM/$last/state online; sysfs_write $MEM/$last/online 1; cat $MEM/$last/state)
+	served "$H: onlining $last through state and online (refused)" rust state_store online state_show
 	dump0=$(bash "$(dirname "$0")/dump.sh")
 	expect "$T: rmmod rust_memory_block with the DIMM online" "$(rmmod rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
 	expect "$T: the sysfs dump is the same after rmmod" "$(bash "$(dirname "$0")/dump.sh" | cmp -s - <(echo "$dump0") && echo same)" same
+	served_mark
 	c_online=$(sysfs_write $MEM/$last/state online; sysfs_write $MEM/$last/online 1; cat $MEM/$last/state)
+	served "$H: onlining $last through state and online (refused), after rmmod" c state_store online state_show
 	expect "$H: onlining $last through state and online: EHWPOISON and still offline with the built-in driver" \
 		"$(echo $c_online)" "EHWPOISON EHWPOISON offline"
 	expect "$H: the same with rust_memory_block" "$(echo $r_online)" "$(echo $c_online)"
@@ -119,6 +149,7 @@ if [ -n "${DIMM_PROVIDER:-}" ]; then
 	off0=$(provider_count offline)
 fi
 
+[ -z "$RUST" ] || served_mark
 r=$(qmp '{"execute": "device_del", "arguments": {"id": "dimm0dev"}}')
 expect "$T: QMP device_del pc-dimm" "$r" '{"return": {}}'
 if wait_for 120 no_new; then
@@ -128,6 +159,7 @@ else
 		"left: $(for b in $(new_blocks); do echo "$b $(cat $MEM/$b/state)"; done | tr '\n' ' ')" "$(dmesg | tail -20)"
 fi
 expect "$T: MemTotal back to its value before" "$(mem_total_kb)" "$total0"
+[ -z "$RUST" ] || served "$T: the ACPI eject's offlines" rust offline
 expect "$H: removing the block cleared its poisoned page from HardwareCorrupted" \
 	"$(hw_corrupted_kb)" "$hwc0"
 if [ -n "${DIMM_PROVIDER:-}" ]; then

@@ -1,19 +1,23 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Rejected writes to the files of /sys/devices/system/memory, and what
-each gives: one line per case, "FILE WHO INPUT -> RESULT", RESULT the errno
-name (or OK).  Run once with the built-in driver and once with the Rust one:
-the two outputs must be the same.
+each gives: one line per case, "KIND FILE WHO INPUT -> RESULT | RAN",
+RESULT the errno name (or OK), RAN the functions of the memory block
+drivers that ran during the write ("rs_state_store:1 ...", "none"; the
+kprobe events of lib.sh's served_setup, counted in kprobe_profile).  Run
+once with the built-in driver and once with the Rust one: the results must
+be the same, and RAN says which driver gave them.
 
 usage: errno-table.py BLOCK_SIZE OFFLINE_BLOCK FREE_BLOCK
   OFFLINE_BLOCK: a present, offline block (its index); FREE_BLOCK: an
   absent block of RAM that probe could add (no case adds it).
 
 WHO is root, nocap (root without CAP_SYS_ADMIN) or nobody (uid 65534).
-Every case is a write the driver must refuse: none changes anything.  The
-nobody cases and the online file's kstrtobool() cases are refused before
-any memory block driver runs (kernfs permissions, the driver core): they
-show that nothing in front of the driver changed."""
+Every case is a write the driver must refuse: none changes anything.  KIND
+is "driver" for a case a memory block driver decides, "control" for one
+refused before any runs (the nobody cases: kernfs permissions; the online
+file's kstrtobool() cases: the driver core): the controls show that nothing
+in front of the driver changed, and no driver function may run for them."""
 import ctypes
 import errno
 import os
@@ -79,6 +83,28 @@ def attempt(who, path, data):
     os.close(r)
     os.waitpid(pid, 0)
     return result
+
+
+PROFILE = "/sys/kernel/tracing/kprobe_profile"
+
+
+def hits():
+    """The hit counts of the served-by kprobe events (lib.sh)."""
+    with open(PROFILE) as f:
+        return {w[0]: int(w[1]) for w in (line.split() for line in f)
+                if w and (w[0].startswith("c_") or w[0].startswith("rs_"))}
+
+
+def ran(before, after):
+    fired = ["%s:%d" % (k, after[k] - before.get(k, 0)) for k in sorted(after)
+             if after[k] > before.get(k, 0)]
+    return " ".join(fired) or "none"
+
+
+def kind(name, who, data):
+    if who == "nobody" or (name.endswith("/online") and data in (b"2", b"maybe")):
+        return "control"
+    return "driver"
 
 
 def addr(n, extra=0):
@@ -182,4 +208,7 @@ if busy is not None:
     cases += [("memory%d/state" % busy, "root", b"offline"), ("memory%d/online" % busy, "root", b"0")]
 
 for name, who, data in cases:
-    print("%s %s %r -> %s" % (name, who, data, attempt(who, os.path.join(MEM, name), data)))
+    before = hits()
+    result = attempt(who, os.path.join(MEM, name), data)
+    print("%s %s %s %r -> %s | %s" % (kind(name, who, data), name, who, data, result,
+                                       ran(before, hits())))

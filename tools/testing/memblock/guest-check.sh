@@ -142,7 +142,7 @@ ensure_debugfs
 		;;
 	splat)
 		SPLAT_SCAN=no
-		run_test splat/selftest bash "$DIR/guest-splat-selftest.sh"
+		run_test splat/selftest bash "$DIR/guest-splat-selftest.sh" "$RUST_MODULES"
 		;;
 	*)
 		echo "=== run: $PLAN/plan"

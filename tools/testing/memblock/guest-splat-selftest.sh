@@ -22,9 +22,14 @@ set -u
 #                    stays in D state until the power-off)
 #   BUG()            lkdtm BUG ("kernel BUG at", an oops that kills the writer)
 #   oops             lkdtm EXCEPTION (a NULL pointer dereference)
+#   lockdep window   a WARNING printed on CPU 1 in the middle of a lockdep
+#                    report (memblock_lock_inversion.ko on CPU 0) that the
+#                    detector is told to expect: the WARNING is reported
 # The oopses come last: after one (TAINT_DIE) the hung task detector is
-# silent.
+# silent.  The lockdep window comes first after the WARNING: a SLUB report
+# taints the kernel in a way that turns lockdep off.
 . "$(dirname "$0")/lib.sh"
+EXT=${1:?usage: guest-splat-selftest.sh RUST_MODULE_DIR}
 SCAN=$(dirname "$0")/splat-scan.sh
 LKDTM=/sys/kernel/debug/provoke-crash/DIRECT
 
@@ -68,6 +73,48 @@ expect "splat self-test: the detector reports nothing before the provocations" "
 
 modprobe lkdtm
 provoke WARNING 'WARNING:.*lkdtm' lkdtm WARNING
+
+# The lockdep allowance hides nothing but its report: WARNINGs provoked on
+# CPU 1 in a loop while memblock_lock_inversion.ko, on CPU 0, makes lockdep
+# report its inverted order.  On the log from the report's heading to the
+# end of its backtrace, with at least one of those WARNINGs in between, the
+# detector told to expect the lockdep report must report the WARNING.
+progress "splat self-test: a WARNING inside an expected lockdep report"
+mark=$(dmesg | wc -l)
+stopf=$(mktemp -u /tmp/splat-window.XXXXXX)
+# One process writing in a loop (no fork per WARNING: they come densely).
+taskset -c 1 /usr/bin/python3 -c '
+import os, sys
+while not os.path.exists(sys.argv[2]):
+    with open(sys.argv[1], "w") as f:
+        f.write("WARNING")
+' "$LKDTM" "$stopf" > /dev/null 2>&1 &
+warner=$!
+# The loop runs (its first WARNING is in the log) before the report starts.
+warned() { dmesg_since "$mark" | grep -q 'WARNING:.*lkdtm'; }
+wait_for 30 warned || echo "splat self-test: the WARNING loop on CPU 1 gave no WARNING in 30 s" >&2
+taskset -c 0 insmod "$EXT/memblock_lock_inversion.ko" > /dev/null 2>&1
+touch "$stopf"
+wait $warner
+rm -f "$stopf"
+window=$(dmesg | awk -v m="$mark" 'NR > m && /WARNING: possible circular locking dependency detected/ && !s { s = NR }
+	s && !e && /<\/TASK>/ { e = NR } END { print s + 0, e + 0 }')
+read -r wstart wend <<< "$window"
+inside=0
+[ "$wend" -gt "$wstart" ] && inside=$(dmesg | sed -n "$((wstart + 1)),$((wend - 1))p" | grep -c 'WARNING:.*lkdtm')
+name="splat self-test: a WARNING printed on CPU 1 inside an expected lockdep report is reported"
+if [ "$wstart" = 0 ] || [ "$wend" = 0 ]; then
+	tap_not_ok "$name" "no complete lockdep report since the mark:" "$(dmesg_since "$mark" | grep -m5 -A3 'circular')"
+elif [ "$inside" = 0 ]; then
+	tap_not_ok "$name" "no WARNING landed inside the report (lines $wstart-$wend): the test showed nothing"
+else
+	out=$(bash "$SCAN" --since $((wstart - 1)) --until "$wend" --allow-lockdep-report "the report's window")
+	if grep -q '^not ok - ' <<< "$out" && grep -qE 'WARNING:.*lkdtm' <<< "$out"; then
+		tap_ok "$name ($inside WARNING(s) inside the report, lines $wstart-$wend of the log)"
+	else
+		tap_not_ok "$name" "$inside WARNING(s) inside the report (lines $wstart-$wend); the detector said:" "$out"
+	fi
+fi
 provoke "double free" 'BUG lkdtm-heap-double_free ' lkdtm SLAB_FREE_DOUBLE
 provoke "use-after-free (SLUB poisoning)" 'BUG kmalloc-1k .*(Object corrupt|Poison overwritten)|KFENCE: use-after-free' \
 	lkdtm WRITE_AFTER_FREE

@@ -146,3 +146,154 @@ provider_count() {
 		else for (i = 2; i < NF; i += 2) if ($i == c) print $(i + 1)
 	}' /sys/kernel/debug/test_memory_block_provider/counts 2>/dev/null
 }
+
+# --- Who served a measurement: kprobe hit counts ---------------------------
+#
+# Every file the Rust driver (rust_memory_block) serves, and its online and
+# offline operations, have a kprobe event on the function of the Rust
+# driver that serves them (rs_NAME, in the module: the sysfs and operation
+# callbacks monomorphized for the driver's types) and one on the built-in
+# driver's function (c_NAME, in drivers/base/memory.c).  The kernel counts
+# each event's hits (kprobe_profile, whether or not tracing is on).  Around
+# a measurement: served_mark before it, then "served NAME rust|c FUNC...":
+# one TAP result, ok if each FUNC of that driver ran and no function of the
+# other driver did.  Kprobes need no instrumentation of the code they count
+# (no function tracer): the module is the one built, unchanged.
+TRACEFS=/sys/kernel/tracing
+SERVED_GROUP=memblock
+# Events whose function could not be found: "rs_NAME" or "c_NAME", a line each.
+SERVED_MISSING=/tmp/memblock-served-missing
+# The probed symbols: "rs_NAME rust_memory_block:MANGLED" or "c_NAME SYMBOL".
+SERVED_SYMS=/tmp/memblock-served-syms
+served_table() {
+	# NAME                   C event           built-in function         the Rust driver's function
+	cat <<'EOT'
+phys_index_show          c_phys_index_show          phys_index_show          kernel::sysfs::show_callback::<rust_memory_block::PhysIndex>
+state_show               c_state_show               state_show               kernel::sysfs::show_callback::<rust_memory_block::BlockState>
+state_store              c_state_store              state_store              kernel::sysfs::store_callback::<rust_memory_block::BlockState>
+phys_device_show         c_phys_device_show         phys_device_show         kernel::sysfs::show_callback::<rust_memory_block::PhysDevice>
+removable_show           c_removable_show           removable_show           kernel::sysfs::show_callback::<rust_memory_block::Removable>
+valid_zones_show         c_valid_zones_show         valid_zones_show         kernel::sysfs::show_callback::<rust_memory_block::ValidZones>
+probe_store              c_probe_store              probe_store              kernel::sysfs::store_callback::<rust_memory_block::Probe>
+auto_online_blocks_show  c_auto_online_blocks_show  auto_online_blocks_show  kernel::sysfs::show_callback::<rust_memory_block::AutoOnlineBlocks>
+auto_online_blocks_store c_auto_online_blocks_store auto_online_blocks_store kernel::sysfs::store_callback::<rust_memory_block::AutoOnlineBlocks>
+soft_offline_page_store  c_soft_offline_page_store  soft_offline_page_store  kernel::sysfs::store_callback::<rust_memory_block::SoftOfflinePage>
+hard_offline_page_store  c_hard_offline_page_store  hard_offline_page_store  kernel::sysfs::store_callback::<rust_memory_block::HardOfflinePage>
+online                   c_change_state             memory_block_change_state kernel::memory::block::online_callback::<rust_memory_block::RustMemoryBlock>
+offline                  c_change_state             memory_block_change_state kernel::memory::block::offline_callback::<rust_memory_block::RustMemoryBlock>
+builtin_online           c_builtin_online           memory_block_builtin_online  -
+builtin_offline          c_builtin_offline          memory_block_builtin_offline -
+builtin_show             c_builtin_show             memory_block_builtin_show    -
+builtin_store            c_builtin_store            memory_block_builtin_store   -
+EOT
+}
+# The built-in online and offline are one function, memory_block_change_state()
+# (memory_block_online() and the rest are inlined into it; the provider's
+# dispatch, memory_subsys_online() and memory_block_online_op(), runs for
+# both drivers): one C event, c_change_state, stands for both.  The
+# exported memory_block_builtin_*(), the built-in driver offered to a
+# provider, have events of their own: a provider calling them runs C.
+
+# c_address SYMBOL: the address of memory.c's SYMBOL (state_show and
+# removable_show have namesakes elsewhere: the one nearest to
+# phys_index_show, in the same object file, is memory.c's).
+c_address() {
+	local ref
+	ref=$(awk '$3 == "phys_index_show" { print $1; exit }' <<< "$KALLSYMS")
+	awk -v s="$1" '$3 == s && NF == 3 { print $1 }' <<< "$KALLSYMS" | while read -r a; do
+		d=$(( 0x$a - 0x$ref ))
+		echo "${d#-} $a"
+	done | sort -n | awk 'NR == 1 && $1 < 65536 { print "0x" $2 }'
+}
+# (Within 64 KiB of phys_index_show: memory.c's text.  A namesake farther
+# away is not taken: the event is then missing, and a proof needing it fails.)
+
+# served_setup: the kprobe events, once per boot (the module's are armed
+# whenever it is loaded, and again after each modprobe).
+served_setup() {
+	local ko syms name cev c rs mangled addr KALLSYMS
+	grep -q " $TRACEFS tracefs " /proc/mounts || mount -t tracefs nodev $TRACEFS
+	[ -d "$TRACEFS/events/$SERVED_GROUP" ] && return 0
+	: > "$SERVED_MISSING"
+	: > "$SERVED_SYMS"
+	# The built-in functions' lines of /proc/kallsyms (read once: it is long).
+	KALLSYMS=$(grep -wF -f <(served_table | awk '{ print $3 }'; echo phys_index_show) /proc/kallsyms)
+	ko=$(modinfo -n rust_memory_block 2>/dev/null)
+	# The module's functions, mangled and demangled, a tab between.
+	syms=$(paste <(llvm-nm --defined-only -j "$ko" 2>/dev/null) \
+		<(llvm-nm --defined-only -j "$ko" 2>/dev/null | llvm-cxxfilt))
+	while read -r name cev c rs; do
+		if ! grep -q "^$cev " "$SERVED_SYMS"; then
+			addr=$(c_address "$c")
+			if [ -n "$addr" ] && echo "p:$SERVED_GROUP/$cev $addr" >> $TRACEFS/kprobe_events 2>/dev/null; then
+				echo "$cev $addr $c" >> "$SERVED_SYMS"
+			else
+				echo "$cev" >> "$SERVED_MISSING"
+			fi
+		fi
+		[ "$rs" != - ] || continue
+		mangled=$(awk -F '\t' -v want="$rs" '$2 == want { print $1; exit }' <<< "$syms")
+		if [ -n "$mangled" ] &&
+			echo "p:$SERVED_GROUP/rs_$name rust_memory_block:$mangled" >> $TRACEFS/kprobe_events 2>/dev/null; then
+			echo "rs_$name rust_memory_block:$mangled" >> "$SERVED_SYMS"
+		else
+			echo "rs_$name" >> "$SERVED_MISSING"
+		fi
+	done < <(served_table)
+	# The hits are counted while the events are enabled; the trace buffer
+	# records them only while tracing is on (rust-race turns it on).
+	echo 0 > $TRACEFS/tracing_on
+	echo 1 > "$TRACEFS/events/$SERVED_GROUP/enable"
+}
+
+# served_hits: "EVENT HITS MISSED" for every served-by event of the group
+# (kprobe_profile names events without their group: only names listed in
+# the group's folder are taken).
+served_hits() {
+	awk 'NR == FNR { ours[$1] = 1; next } ($1 in ours) && $1 ~ /^(c|rs)_/ { print $1, $2, $3 }' \
+		<(ls $TRACEFS/events/$SERVED_GROUP) $TRACEFS/kprobe_profile
+}
+
+served_mark() {
+	SERVED_MARK=$(served_hits)
+}
+
+# served_since: "EVENT HITS" for the events that fired since served_mark;
+# "missed EVENT N" for a probe that missed hits (kprobe reentry).
+served_since() {
+	awk 'NR == FNR { m[$1] = $2; x[$1] = $3; next }
+		$2 - m[$1] > 0 { print $1, $2 - m[$1] }
+		$3 - x[$1] > 0 { print "missed", $1, $3 - x[$1] }' \
+		<(printf '%s\n' "${SERVED_MARK:-}") <(served_hits)
+}
+
+# served NAME rust|c FUNC...: one result: since served_mark, each FUNC
+# (a NAME of served_table) of that driver ran, and no function of the other.
+served() {
+	local name=$1 who=$2 own other label since f ev why=()
+	shift 2
+	case "$who" in
+	rust) own=rs other=c label="the Rust driver" ;;
+	*) own=c other=rs label="the built-in driver" ;;
+	esac
+	since=$(served_since)
+	for f in "$@"; do
+		ev=${own}_$f
+		[ "$own" = rs ] || ev=$(served_table | awk -v f="$f" '$1 == f { print $2 }')
+		if grep -qx "$ev" "$SERVED_MISSING" 2>/dev/null; then
+			why+=("$ev: no such function to probe (the driver does not have it)")
+		elif ! grep -q "^$ev " <<< "$since"; then
+			why+=("$ev did not run")
+		fi
+	done
+	grep -q "^${other}_" <<< "$since" &&
+		why+=("the other driver ran: $(grep "^${other}_" <<< "$since" | tr '\n' ' ')")
+	grep -q "^missed " <<< "$since" &&
+		why+=("probes missed hits: $(grep "^missed " <<< "$since" | tr '\n' ' ')")
+	if [ ${#why[@]} = 0 ]; then
+		tap_ok "$name: served by $label ($(grep "^${own}_" <<< "$since" | sed 's/ /: /' | paste -sd ' '))"
+	else
+		tap_not_ok "$name: served by $label ($*)" "${why[@]}" \
+			"functions that ran: $(tr '\n' ' ' <<< "${since:-none}")"
+	fi
+}

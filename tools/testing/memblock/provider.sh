@@ -12,8 +12,7 @@ set -u
 #  - every origin of an online or offline (state, the driver core's online
 #    file, auto-online after a probe, virtio-mem plug and unplug through
 #    offline_and_remove_memory()) reaches the provider's operation, and
-#    every root file its attribute; lockdep saw the block lock after
-#    mem_hotplug_lock;
+#    every root file its attribute;
 #  - file callbacks in flight when the module is unloaded finish, and the
 #    unload waits for them;
 #  - memory failure's lock-free lookups of blocks (hard and soft offline,
@@ -177,15 +176,6 @@ else
 		"before: phys_index show $p0, valid_zones show $v0" "$(cat "$DBG/counts")"
 fi
 
-# Lockdep validated the block lock (memory_block_lock) after the hotplug lock.
-deps=$(awk '/^[0-9a-f]+ .*: mem_hotplug_lock([^_a-z]|$)/ { on = 1; next } /^$/ { on = 0 } on' /proc/lockdep)
-if grep -q 'memory_block_lock' <<< "$deps"; then
-	tap_ok "provider: lockdep recorded mem_hotplug_lock -> memory_block_lock"
-else
-	tap_not_ok "provider: lockdep recorded mem_hotplug_lock -> memory_block_lock" \
-		"mem_hotplug_lock's dependencies:" "$deps"
-fi
-
 # A read and a write in flight (delayed 3 s by the provider) while it is
 # unloaded: the unload waits for both, and both succeed.
 progress "provider: a show and a store in flight while $MOD is unloaded"
@@ -233,7 +223,7 @@ hwc() { awk '/^HardwareCorrupted:/ { print $2 }' /proc/meminfo; }
 h0=$(hwc)
 stop=$(mktemp -u)
 nhard=16
-errs=() nh=0 ns=0 pfns=() cycles= rounds=0 skipped=0
+errs=() nh=0 hretries=0 retries=0 ns=0 pfns=() cycles= rounds=0 skipped=0
 if [ ! -w $UNPOISON ]; then
 	errs+=("$UNPOISON is missing (hwpoison_inject): nothing poisoned")
 else
@@ -305,8 +295,8 @@ PY
 		/usr/bin/python3 - "$@" <<'PY'
 import errno, os, sys, time
 # usage: FILE UNPOISON ADDRESS...: write each address to FILE, then (if
-# UNPOISON is not "-") its frame to UNPOISON; print how many went through,
-# then a line per error.
+# UNPOISON is not "-") its frame to UNPOISON; print how many went through
+# and how many writes were tried again, then a line per error.
 path, unpoison, addrs = sys.argv[1], sys.argv[2], [int(a, 0) for a in sys.argv[3:]]
 def write(p, data):
     fd = os.open(p, os.O_WRONLY)
@@ -314,11 +304,15 @@ def write(p, data):
         os.write(fd, data)
     finally:
         os.close(fd)
-n, errs = 0, []
+n, retries, errs = 0, 0, []
+# Only a soft offline is tried again: a hard offline is not.
+tries = 4 if os.path.basename(path) == "soft_offline_page" else 1
 for a in addrs:
     # EBUSY is the kernel's answer for a page in use that could not be
-    # migrated just then (pinned for a moment): tried again, three times.
-    for _ in range(4):
+    # migrated just then (pinned for a moment): tried again, three times,
+    # each retry counted.
+    for t in range(tries):
+        retries += t > 0
         try:
             write(path, b"%#x\n" % a)
             err = None
@@ -338,7 +332,7 @@ for a in addrs:
             errs.append("unpoison %#x failed" % (a // 4096))
             continue
     n += 1
-print(n)
+print(n, retries)
 for e in errs:
     print(e)
 PY
@@ -347,7 +341,7 @@ PY
 	wait_for 30 test -e "$stop.n"
 	c0=$(cat "$stop.n" 2> /dev/null || echo 0)
 	out=$(write_pages $MEM/hard_offline_page - $(for p in "${pfns[@]}"; do printf '0x%x ' $((p * 4096)); done))
-	nh=$(head -1 <<< "$out")
+	read -r nh hretries <<< "$(head -1 <<< "$out")"
 	while IFS= read -r e; do [ -z "$e" ] || errs+=("$e"); done < <(tail -n +2 <<< "$out")
 	for kv in "${saved[@]}"; do echo "${kv#*=}" > "${kv%%=*}"; done
 	[ "$(( $(hwc) - h0 ))" = $((nh * 4)) ] ||
@@ -361,11 +355,12 @@ PY
 		soft+=("$(printf '0x%x' $a)")
 	done
 	# Rounds of the 64 pages until the loop has made 20 cycles (at most 20).
-	rounds=0 ns=0
+	rounds=0 ns=0 retries=0
 	while :; do
 		rounds=$((rounds + 1))
 		out=$(write_pages $MEM/soft_offline_page $UNPOISON "${soft[@]}")
-		ns=$((ns + $(head -1 <<< "$out")))
+		read -r k r <<< "$(head -1 <<< "$out")"
+		ns=$((ns + k)) retries=$((retries + r))
 		while IFS= read -r e; do [ -z "$e" ] || errs+=("$e"); done < <(tail -n +2 <<< "$out")
 		{ [ $(( $(cat "$stop.n" 2> /dev/null || echo "$c0") - c0 )) -ge 20 ] || [ $rounds -ge 20 ]; } && break
 	done
@@ -381,11 +376,15 @@ PY
 	wait "$loop"
 	rm -f "$stop" "$stop".*
 fi
+# The retries of a soft offline refused with EBUSY: at most one in 50
+# writes (run 24 saw 3 in about 900).
+budget=$(( (64 - ${skipped:-0}) * ${rounds:-0} / 50 + 1 ))
+[ "${retries:-0}" -le "$budget" ] || errs+=("$retries soft offlines tried again after EBUSY, over the budget of $budget")
 if [ ${#errs[@]} = 0 ] && [ "$nh" = $nhard ] && [ "$ns" = $(((64 - skipped) * rounds)) ] && [ "${cycles:-0}" -ge 20 ]; then
-	tap_ok "provider: $nh of a helper's pages hard-offlined (the helper saw its pages replaced by their poison) and $((64 - skipped)) pages soft-offlined $rounds times, all unpoisoned, while the loop made $cycles load/unload cycles"
+	tap_ok "provider: $nh of a helper's pages hard-offlined (the helper saw its pages replaced by their poison) and $((64 - skipped)) pages soft-offlined $rounds times ($retries tried again after EBUSY, budget $budget), all unpoisoned, while the loop made $cycles load/unload cycles"
 else
-	tap_not_ok "provider: $nhard pages hard-offlined and 64 soft-offlined (in rounds), all unpoisoned, while the loop made at least 20 load/unload cycles" \
-		"${errs[@]}" "hard: $nh, soft: $ns in $rounds rounds, cycles: $cycles"
+	tap_not_ok "provider: $nhard pages hard-offlined and 64 soft-offlined (in rounds, at most $budget retries after EBUSY), all unpoisoned, while the loop made at least 20 load/unload cycles" \
+		"${errs[@]}" "hard: $nh, soft: $ns in $rounds rounds, retries: $retries, cycles: $cycles"
 fi
 expect "provider: HardwareCorrupted back to its value (every poison counted and uncounted)" "$(( $(hwc) - h0 ))" 0
 if lsmod | grep -q "^$MOD "; then rmmod $MOD; fi

@@ -7,10 +7,12 @@
 # lines of each report as diagnostics.  Exits 0 when it ran (the verdict is
 # the TAP line), 2 when it could not.
 #
-# usage: splat-scan.sh [--since MARK] [--kmemleak] [--whole] [--lockdep-on]
-#                      [--allow-lockdep-report] NAME
+# usage: splat-scan.sh [--since MARK] [--until LINE] [--kmemleak] [--whole]
+#                      [--lockdep-on] [--allow-lockdep-report] NAME
 #   --since MARK   only the log after its first MARK lines (guest-check.sh
 #                  takes MARK with "dmesg | wc -l" before each test script)
+#   --until LINE   only the log up to its line LINE (the self-test of the
+#                  lockdep allowance scans one report's lines)
 #   --kmemleak     ask kmemleak for a scan first (two if the first finds
 #                  nothing); a leak it reports, or kmemleak not running, is
 #                  a splat
@@ -22,16 +24,19 @@
 #                  and then reports nothing more
 #   --allow-lockdep-report
 #                  one "possible circular locking dependency" report is
-#                  expected (the lockdep negative control checks it): that
-#                  report, from its ==== line to the end of its backtrace,
-#                  is left out; anything else, a second report too, is not
+#                  expected (the lockdep negative control checks it): of
+#                  that report, its two lines that the patterns match (its
+#                  heading and the "Call Trace:" of its backtrace) are left
+#                  out; anything else, a line of another CPU printed in the
+#                  middle of the report or a second report, is not
 set -u
 . "$(dirname "$0")/lib.sh"
 
-since=0 kmemleak='' whole='' allow_lockdep='' lockdep_on=''
+since=0 until='' kmemleak='' whole='' allow_lockdep='' lockdep_on=''
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--since) since=$2; shift 2 ;;
+	--until) until=$2; shift 2 ;;
 	--kmemleak) kmemleak=1; shift ;;
 	--whole) whole=1; shift ;;
 	--lockdep-on) lockdep_on=1; shift ;;
@@ -39,7 +44,7 @@ while [ $# -gt 1 ]; do
 	*) echo "splat-scan.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
-NAME=${1:?usage: splat-scan.sh [--since MARK] [--kmemleak] [--whole] [--lockdep-on] [--allow-lockdep-report] NAME}
+NAME=${1:?usage: splat-scan.sh [--since MARK] [--until LINE] [--kmemleak] [--whole] [--lockdep-on] [--allow-lockdep-report] NAME}
 
 # The reports, one extended regular expression a line (host/check.sh reads
 # the same file for the console after the tests).
@@ -67,18 +72,22 @@ if [ -n "$lockdep_on" ]; then
 fi
 
 log=$(tail -n +$((since + 1)) <<< "$log_all")
+[ -z "$until" ] || log=$(head -n $((until - since)) <<< "$log")
 if [ -n "$allow_lockdep" ]; then
-	# The report: its "=====" line, its heading, up to the end of its
-	# backtrace ("</TASK>").  Without that end nothing is left out (the
-	# report is then a splat like any other).
+	# The report runs from its heading to the end of its backtrace
+	# ("stack backtrace:", "Call Trace:", ..., "</TASK>"); of its lines,
+	# the patterns match only the heading and the backtrace's "Call
+	# Trace:": those two are left out, and only if the report ends
+	# (without that end it is a splat like any other).
+	# Every other line stays: one printed by another CPU in the middle of
+	# the report is scanned as anywhere else.
 	log=$(awk '
 		{ line[NR] = $0 }
-		/WARNING: possible circular locking dependency detected/ && !start {
-			start = NR
-			if (NR > 1 && index(line[NR - 1], "====================")) start = NR - 1
-		}
-		start && !end && /<\/TASK>/ { end = NR }
-		END { for (i = 1; i <= NR; i++) if (!end || i < start || i > end) print line[i] }
+		/WARNING: possible circular locking dependency detected/ && !start { start = NR; next }
+		start && !bt && /stack backtrace:/ { bt = NR; next }
+		bt && !trace && /Call Trace:/ { trace = NR }
+		trace && !end && /<\/TASK>/ { end = NR }
+		END { for (i = 1; i <= NR; i++) if (!end || (i != start && i != trace)) print line[i] }
 	' <<< "$log")
 fi
 
