@@ -23,7 +23,6 @@ T="dimm"
 [ "$T" = dimm ] || T="${T/dimm, /dimm (})"
 progress "$T: ACPI hot-add of a ${SIZE}-byte pc-dimm on node $NODE, online, eject"
 
-hw_corrupted_kb() { awk '/^HardwareCorrupted:/ { print $2 }' /proc/meminfo; }
 bs=$(block_size)
 nnew=$((SIZE / bs))
 before=$(memory_blocks)

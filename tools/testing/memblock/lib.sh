@@ -70,6 +70,10 @@ blocks_added() {
 	memory_blocks | grep -vxF -f <(printf '%s\n' "$1")
 }
 
+hw_corrupted_kb() {
+	awk '/^HardwareCorrupted:/ { print $2 }' /proc/meminfo
+}
+
 mem_total_kb() {
 	awk '/^MemTotal:/ { print $2 }' /proc/meminfo
 }
@@ -220,8 +224,8 @@ served_setup() {
 	KALLSYMS=$(grep -wF -f <(served_table | awk '{ print $3 }'; echo phys_index_show) /proc/kallsyms)
 	ko=$(modinfo -n rust_memory_block 2>/dev/null)
 	# The module's functions, mangled and demangled, a tab between.
-	syms=$(paste <(llvm-nm --defined-only -j "$ko" 2>/dev/null) \
-		<(llvm-nm --defined-only -j "$ko" 2>/dev/null | llvm-cxxfilt))
+	syms=$(llvm-nm --defined-only -j "$ko" 2>/dev/null)
+	syms=$(paste <(printf '%s\n' "$syms") <(printf '%s\n' "$syms" | llvm-cxxfilt))
 	while read -r name cev c rs; do
 		if ! grep -q "^$cev " "$SERVED_SYMS"; then
 			addr=$(c_address "$c")
@@ -253,6 +257,9 @@ served_hits() {
 	awk 'NR == FNR { ours[$1] = 1; next } ($1 in ours) && $1 ~ /^(c|rs)_/ { print $1, $2, $3 }' \
 		<(ls $TRACEFS/events/$SERVED_GROUP) $TRACEFS/kprobe_profile
 }
+
+# The files of the served_table that dump.sh reads (the dumps' proofs).
+SERVED_DUMP="phys_index_show state_show phys_device_show removable_show valid_zones_show auto_online_blocks_show"
 
 served_mark() {
 	SERVED_MARK=$(served_hits)

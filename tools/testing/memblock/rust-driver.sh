@@ -162,8 +162,7 @@ dump_equal() {
 }
 served_mark
 dump_equal "rust-driver: the sysfs dump is the same after modprobe" "$dump0"
-served "rust-driver: the sysfs dump after modprobe" rust phys_index_show state_show phys_device_show \
-	removable_show valid_zones_show auto_online_blocks_show
+served "rust-driver: the sysfs dump after modprobe" rust $SERVED_DUMP
 served_mark
 expect "rust-driver: lsmem, lsmem -J and lsmem -o +NODE,ZONES are the same after modprobe" \
 	"$(lsmem_all)" "$lsmem0"
@@ -317,8 +316,7 @@ expect "rust-driver: the built-in driver serves again" \
 	"$(dmesg_since "$mark" | grep -c "memory: memory block devices served by the built-in driver")" 1
 served_mark
 dump_equal "rust-driver: the sysfs dump is the same after rmmod" "$dump1"
-served "rust-driver: the sysfs dump after rmmod" c phys_index_show state_show phys_device_show \
-	removable_show valid_zones_show auto_online_blocks_show
+served "rust-driver: the sysfs dump after rmmod" c $SERVED_DUMP
 served_mark
 expect "rust-driver: lsmem, lsmem -J and lsmem -o +NODE,ZONES are the same after rmmod" \
 	"$(lsmem_all)" "$lsmem1"

@@ -19,7 +19,6 @@ UNPOISON=/sys/kernel/debug/hwpoison/unpoison-pfn
 progress "rust-lifecycle: $DRV loaded and unloaded with blocks in every state"
 modprobe hwpoison_inject 2> /dev/null
 served_setup
-hw_corrupted_kb() { awk '/^HardwareCorrupted:/ { print $2 }' /proc/meminfo; }
 hwc0=$(hw_corrupted_kb)
 bs=$(block_size)
 auto0=$(cat $MEM/auto_online_blocks)
@@ -68,8 +67,7 @@ dump0=$(bash "$DIR/dump.sh")
 expect "rust-lifecycle: modprobe $DRV" "$(modprobe $DRV 2>&1; echo "rc=$?")" "rc=0"
 served_mark
 got=$(bash "$DIR/dump.sh")
-served "rust-lifecycle: the sysfs dump after modprobe" rust phys_index_show state_show phys_device_show \
-	removable_show valid_zones_show auto_online_blocks_show
+served "rust-lifecycle: the sysfs dump after modprobe" rust $SERVED_DUMP
 if [ "$got" = "$dump0" ]; then
 	tap_ok "rust-lifecycle: the sysfs dump is the same after modprobe ($(wc -l <<< "$got") lines)"
 else

@@ -116,33 +116,29 @@ served "rust-race: the two probes, the second with auto-online" rust probe_store
 trace=$(grep -E ' (rs_state_store|rs_probe_store|rsr_probe_store|rs_online): ' $TRACEFS/trace)
 echo 0 > $TRACEFS/events/$SERVED_GROUP/rsr_probe_store/enable 2>/dev/null
 echo "-:$SERVED_GROUP/rsr_probe_store" >> $TRACEFS/kprobe_events 2>/dev/null
-# The second probe onlined its block itself: the Rust online ran in the
-# prober's task (python3) between that probe's entry and its return.
-inside=$(awk '{ t = $0; sub(/:.*/, "", t); nw = split(t, w, " "); ts = w[nw] }
+# One pass over the trace ("TASK-PID [CPU] FLAGS SECONDS: EVENT: ..."):
+# the probe store calls (entry to return), and in them the Rust onlines of
+# the prober's task (python3: the second probe onlined its block itself)
+# and the udev workers' state stores and onlines (the overlaps).
+read -r inside n_overlap n_probe n_udev < <(awk '{ t = $0; sub(/:.*/, "", t); nw = split(t, w, " "); ts = w[nw]
+		task = $1; sub(/-[0-9]+$/, "", task) }
 	/ rs_probe_store: / { start = ts; next }
 	/ rsr_probe_store: / { if (start != "") { s[++np] = start; e[np] = ts }; start = ""; next }
-	/ rs_online: / && $1 ~ /^python3-/ { o[++no] = ts }
-	END { for (i = 1; i <= no; i++) for (j = 1; j <= np; j++)
-		if (o[i] + 0 >= s[j] + 0 && o[i] + 0 <= e[j] + 0) { n++; break }
-		print n + 0 }' <<< "$trace")
+	/ rs_online: / && task == "python3" { o[++no] = ts }
+	/ (rs_state_store|rs_online): / && task ~ /udev/ { u[++nu] = ts }
+	function in_call(x,   j) { for (j = 1; j <= np; j++) if (x + 0 >= s[j] + 0 && x + 0 <= e[j] + 0) return 1; return 0 }
+	END { for (i = 1; i <= no; i++) ni += in_call(o[i])
+		for (j = 1; j <= np; j++) for (i = 1; i <= nu; i++)
+			if (u[i] + 0 >= s[j] + 0 && u[i] + 0 <= e[j] + 0) { n++; break }
+		print ni + 0, n + 0, np + 0, nu + 0 }' <<< "$trace")
 if [ -n "$probed" ] && [ "$inside" -gt 0 ]; then
 	tap_ok "rust-race: the second probe onlined its block inside the probe (the Rust online in the prober's task, during the probe)"
 else
 	tap_not_ok "rust-race: the second probe onlined its block inside the probe (auto-online)" \
 		"Rust onlines inside the second probe: $inside" "$(head -n 20 <<< "$trace")"
 fi
-# "TASK-PID [CPU] FLAGS SECONDS: EVENT: ..." -> the overlaps.
 # (Tracing stays on through the race: who onlined each block is counted
 # from the trace after it.)
-overlaps=$(awk '{ t = $0; sub(/:.*/, "", t); nw = split(t, w, " "); ts = w[nw]
-		task = $1; sub(/-[0-9]+$/, "", task) }
-	/ rs_probe_store: / { start = ts; next }
-	/ rsr_probe_store: / { if (start != "") { s[++np] = start; e[np] = ts }; start = ""; next }
-	/ (rs_state_store|rs_online): / && task ~ /udev/ { u[++nu] = ts }
-	END { for (j = 1; j <= np; j++) for (i = 1; i <= nu; i++)
-		if (u[i] + 0 >= s[j] + 0 && u[i] + 0 <= e[j] + 0) { n++; break }
-		print n + 0, np + 0, nu + 0 }' <<< "$trace")
-read -r n_overlap n_probe n_udev <<< "$overlaps"
 if [ -n "$probed" ] && [ "$(on && echo yes)" = yes ] && [ "${n_overlap:-0}" -gt 0 ]; then
 	tap_ok "rust-race: probed $probed(the second with auto-online): $n_overlap of the $n_probe probe store calls (a call restarts while the locks are taken) ran while udevd's write to state or its online ran in the driver ($n_udev udevd events)"
 else
