@@ -44,23 +44,41 @@ make -s -C "$TREE/tools/testing/selftests" TARGETS=memory-hotplug \
 	INSTALL_PATH="$KSFT" install > "$OUT/kselftest-install.log" 2>&1 ||
 	die "kselftest install failed: see $OUT/kselftest-install.log"
 
-# run_host ID SCRIPT: a host-side check script; its TAP lines, then one
-# result for its exit status.
-run_host() {
-	local id=$1 script=$2 log=$OUT/${1//\//-}.log rc
-	section "$id"
-	bash "$script" > "$log" 2>&1
-	rc=$?
-	while IFS= read -r l; do
-		case "$l" in 'ok - '*|'not ok - '*|'# '*) add "$l" ;; esac
-	done < "$log"
-	if [ "$rc" = 0 ]; then
-		add "ok - $id: $(basename "$script") ran to the end (exit 0)"
-	else
-		add "not ok - $id: $(basename "$script") ran to the end (exit 0)" \
-			"# exited with status $rc; its last lines:"
-		while IFS= read -r l; do add "# $l"; done < <(tail -n 10 "$log")
-	fi
+# host_start ID...: the host-side checks host/NAME-check.sh of the IDs
+# host/NAME, one after the other in the background (they compile; the boots
+# they run beside only take a sysfs dump).  host_results: wait for them,
+# then for each its TAP lines and one result for its exit status.
+HOST_IDS=()
+host_script() { echo "$TOP/$1-check.sh"; }
+host_start() {
+	HOST_IDS=("$@")
+	(
+		for id in "$@"; do
+			bash "$(host_script "$id")" > "$OUT/${id//\//-}.log" 2>&1
+			echo $? > "$OUT/${id//\//-}.rc"
+		done
+	) &
+	HOST_PID=$!
+}
+host_results() {
+	local id log rc
+	wait "$HOST_PID"
+	for id in "${HOST_IDS[@]}"; do
+		log=$OUT/${id//\//-}.log
+		rc=$(cat "$OUT/${id//\//-}.rc" 2> /dev/null || echo "none (it did not run)")
+		section "$id"
+		[ -f "$log" ] || : > "$log"
+		while IFS= read -r l; do
+			case "$l" in 'ok - '*|'not ok - '*|'# '*) add "$l" ;; esac
+		done < "$log"
+		if [ "$rc" = 0 ]; then
+			add "ok - $id: $(basename "$(host_script "$id")") ran to the end (exit 0)"
+		else
+			add "not ok - $id: $(basename "$(host_script "$id")") ran to the end (exit 0)" \
+				"# exited with status $rc; its last lines:"
+			while IFS= read -r l; do add "# $l"; done < <(tail -n 10 "$log")
+		fi
+	done
 }
 
 # boot_verdict PLAN RC SECONDS: the boot's own result.  It is ok only if the
@@ -145,27 +163,28 @@ dump_equal() {
 	fi
 }
 
-say "the patch series: git am onto the pristine tree, checkpatch --strict"
-run_host host/series "$TOP/host/series-check.sh"
-
-say "the Rust code: rustfmt, clippy, rustdoc, test modules, compile-fail cases (about 2 minutes)"
-run_host host/rust "$TOP/host/rust-check.sh"
+say "on the host, in the background while boots 1 and 2 run: the patch series (git am onto the pristine tree, checkpatch --strict), then the Rust code (rustfmt, clippy, rustdoc, test modules, compile-fail cases; about 3 minutes)"
+host_start host/series host/rust
 RUST_MODULES=$BUILD/rust-ext/modules
 
-say "boot 1/5: the suite (about 8 minutes under TCG)"
-run_plan suite 1800 ""
-say "boot 2/5: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then the lockdep negative control (the block lock, then the hotplug lock, on purpose)"
-run_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
-
-say "boot 3/5: the pristine kernel (no patch series), for its sysfs dump at boot"
+say "boot 1/5: the pristine kernel (no patch series), for its sysfs dump at boot"
 TREE=$BUILD/linux-base run_plan base 600 ""
+
+say "boot 2/5: the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER, for its sysfs dump at boot"
+TREE=$BUILD/linux-nop run_plan nop 600 ""
+
+say "waiting for the host checks (the series, the Rust code)"
+host_results
+
+say "boot 3/5: the suite (about 9 minutes under TCG)"
+run_plan suite 1800 ""
 dump_equal host/base-dump "series: sysfs dump at boot identical to the pristine kernel's" \
 	"$OUT/base/sysfs-dump.txt" "$OUT/suite/sysfs-dump.txt"
-
-say "boot 4/5: the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER, for its sysfs dump at boot"
-TREE=$BUILD/linux-nop run_plan nop 600 ""
 dump_equal host/nop-dump "series without CONFIG_MEMORY_BLOCK_PROVIDER: sysfs dump at boot identical to the pristine kernel's" \
 	"$OUT/base/sysfs-dump.txt" "$OUT/nop/sysfs-dump.txt"
+
+say "boot 4/5: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then the lockdep negative control (the block lock, then the hotplug lock, on purpose)"
+run_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
 
 say "boot 5/5: the splat detector's self-test (each kind of report provoked on purpose)"
 run_plan splat 600 ""

@@ -10,7 +10,7 @@ set -u
 #    under the hotplug locks, inside the probe), while udevd's rule writes
 #    the block's state: the kernel trace shows udevd's write entering the
 #    driver's state store while a probe runs;
-#  - then for RACE_SECONDS (60 by default) the kworker: virtio-mem plugs
+#  - then for RACE_SECONDS (30 by default) the kworker: virtio-mem plugs
 #    256 MiB (add_memory_driver_managed() from its workqueue; every other
 #    cycle auto_online_blocks is offline and udevd onlines the blocks, the
 #    others online_movable and the kernel onlines them) and unplugs it
@@ -26,7 +26,7 @@ set -u
 # lockdep would report a wrong order there).
 . "$(dirname "$0")/lib.sh"
 DRV=rust_memory_block
-SECS=${RACE_SECONDS:-60}
+SECS=${RACE_SECONDS:-30}
 DEV=${VIRTIO_MEM_ID:-vm0}
 SIZE=$((256 << 20))
 progress "rust-race: probe, virtio-mem and systemd-udevd under $DRV"
