@@ -22,9 +22,10 @@ set -u
 #                    stays in D state until the power-off)
 #   BUG()            lkdtm BUG ("kernel BUG at", an oops that kills the writer)
 #   oops             lkdtm EXCEPTION (a NULL pointer dereference)
-#   lockdep window   a WARNING printed on CPU 1 in the middle of a lockdep
-#                    report (memblock_lock_inversion.ko on CPU 0) that the
-#                    detector is told to expect: the WARNING is reported
+#   lockdep window   "WARNING:" lines printed on CPU 1 (through /dev/kmsg)
+#                    in the middle of a lockdep report (memblock_lock_inversion.ko
+#                    on CPU 0) that the detector is told to expect: they are
+#                    reported
 # The oopses come last: after one (TAINT_DIE) the hung task detector is
 # silent.  The lockdep window comes first after the WARNING: a SLUB report
 # taints the kernel in a way that turns lockdep off.
@@ -74,34 +75,43 @@ expect "splat self-test: the detector reports nothing before the provocations" "
 modprobe lkdtm
 provoke WARNING 'WARNING:.*lkdtm' lkdtm WARNING
 
-# The lockdep allowance hides nothing but its report: WARNINGs provoked on
-# CPU 1 in a loop while memblock_lock_inversion.ko, on CPU 0, makes lockdep
-# report its inverted order.  On the log from the report's heading to the
-# end of its backtrace, with at least one of those WARNINGs in between, the
-# detector told to expect the lockdep report must report the WARNING.
+# The lockdep allowance hides nothing but its report: while
+# memblock_lock_inversion.ko, on CPU 0, makes lockdep report its inverted
+# order, a process on CPU 1 prints "WARNING:" lines through /dev/kmsg in a
+# loop (dense, and without a backtrace of their own: the report's end, the
+# first "</TASK>" after its heading, is then its own).  On the log from the
+# report's heading to that end, with at least one of those lines in
+# between, the detector told to expect the lockdep report must report it.
 progress "splat self-test: a WARNING inside an expected lockdep report"
 mark=$(dmesg | wc -l)
 stopf=$(mktemp -u /tmp/splat-window.XXXXXX)
-# One process writing in a loop (no fork per WARNING: they come densely).
+devkmsg=$(cat /proc/sys/kernel/printk_devkmsg)
+echo on > /proc/sys/kernel/printk_devkmsg
+# One process writing in a loop (no fork per line), a line every 0.5 ms at
+# most and 10000 in all, so that the log (2 MiB) does not wrap.
 taskset -c 1 /usr/bin/python3 -c '
-import os, sys
-while not os.path.exists(sys.argv[2]):
-    with open(sys.argv[1], "w") as f:
-        f.write("WARNING")
-' "$LKDTM" "$stopf" > /dev/null 2>&1 &
+import os, sys, time
+fd = os.open("/dev/kmsg", os.O_WRONLY)
+n = 0
+while n < 10000 and not os.path.exists(sys.argv[1]):
+    n += 1
+    os.write(fd, b"WARNING: splat self-test line %d, written on CPU 1\n" % n)
+    time.sleep(0.0005)
+' "$stopf" > /dev/null 2>&1 &
 warner=$!
-# The loop runs (its first WARNING is in the log) before the report starts.
-warned() { dmesg_since "$mark" | grep -q 'WARNING:.*lkdtm'; }
-wait_for 30 warned || echo "splat self-test: the WARNING loop on CPU 1 gave no WARNING in 30 s" >&2
+# The loop runs (its first line is in the log) before the report starts.
+warned() { dmesg_since "$mark" | grep -q 'WARNING: splat self-test line'; }
+wait_for 30 warned || echo "splat self-test: the loop on CPU 1 printed no line in 30 s" >&2
 taskset -c 0 insmod "$EXT/memblock_lock_inversion.ko" > /dev/null 2>&1
 touch "$stopf"
 wait $warner
 rm -f "$stopf"
+echo "$devkmsg" > /proc/sys/kernel/printk_devkmsg
 window=$(dmesg | awk -v m="$mark" 'NR > m && /WARNING: possible circular locking dependency detected/ && !s { s = NR }
 	s && !e && /<\/TASK>/ { e = NR } END { print s + 0, e + 0 }')
 read -r wstart wend <<< "$window"
 inside=0
-[ "$wend" -gt "$wstart" ] && inside=$(dmesg | sed -n "$((wstart + 1)),$((wend - 1))p" | grep -c 'WARNING:.*lkdtm')
+[ "$wend" -gt "$wstart" ] && inside=$(dmesg | sed -n "$((wstart + 1)),$((wend - 1))p" | grep -c 'WARNING: splat self-test line')
 name="splat self-test: a WARNING printed on CPU 1 inside an expected lockdep report is reported"
 if [ "$wstart" = 0 ] || [ "$wend" = 0 ]; then
 	tap_not_ok "$name" "no complete lockdep report since the mark:" "$(dmesg_since "$mark" | grep -m5 -A3 'circular')"
@@ -109,10 +119,10 @@ elif [ "$inside" = 0 ]; then
 	tap_not_ok "$name" "no WARNING landed inside the report (lines $wstart-$wend): the test showed nothing"
 else
 	out=$(bash "$SCAN" --since $((wstart - 1)) --until "$wend" --allow-lockdep-report "the report's window")
-	if grep -q '^not ok - ' <<< "$out" && grep -qE 'WARNING:.*lkdtm' <<< "$out"; then
-		tap_ok "$name ($inside WARNING(s) inside the report, lines $wstart-$wend of the log)"
+	if grep -q '^not ok - ' <<< "$out" && grep -q 'WARNING: splat self-test line' <<< "$out"; then
+		tap_ok "$name ($inside WARNING line(s) inside the report, lines $wstart-$wend of the log)"
 	else
-		tap_not_ok "$name" "$inside WARNING(s) inside the report (lines $wstart-$wend); the detector said:" "$out"
+		tap_not_ok "$name" "$inside WARNING line(s) inside the report (lines $wstart-$wend); the detector said:" "$out"
 	fi
 fi
 provoke "double free" 'BUG lkdtm-heap-double_free ' lkdtm SLAB_FREE_DOUBLE
