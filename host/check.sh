@@ -59,10 +59,23 @@ host_start() {
 		done
 	) &
 	HOST_PID=$!
+	trap host_stop EXIT
+}
+# host_stop: on an early exit (a failed boot dies), no host check is left
+# compiling in build/linux after us.
+host_stop() {
+	[ -n "${HOST_PID:-}" ] && kill -0 "$HOST_PID" 2> /dev/null || return 0
+	kill_tree "$HOST_PID"
+}
+kill_tree() {
+	local c
+	for c in $(pgrep -P "$1"); do kill_tree "$c"; done
+	kill "$1" 2> /dev/null
 }
 host_results() {
 	local id log rc
 	wait "$HOST_PID"
+	HOST_PID=
 	for id in "${HOST_IDS[@]}"; do
 		log=$OUT/${id//\//-}.log
 		rc=$(cat "$OUT/${id//\//-}.rc" 2> /dev/null || echo "none (it did not run)")

@@ -12,7 +12,7 @@ APT_PKGS=(
 	clang lld llvm libclang-dev
 	rustc-web rust-web-src rust-web-clippy rustfmt-web
 	flex bison bc libelf-dev libssl-dev cpio kmod zstd xz-utils
-	ccache make perl python3 rsync
+	ccache make perl procps python3 rsync
 	qemu-system-x86 udev util-linux
 )
 BINDGEN_VERSION=0.69.5

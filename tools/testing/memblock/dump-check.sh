@@ -11,7 +11,7 @@ DUMP=${1:?usage: dump-check.sh DUMP [LABEL]}
 LABEL=${2:-dump}
 progress "dump: checking $DUMP"
 blocks=$(memory_blocks | tr '\n' ' ')
-mapfile -t bad < <(awk -v blocks="$blocks" '
+checked=$(awk -v blocks="$blocks" '
 	# What the dump has: "PATH MODE [VALUE]" for files, "PATH -> TARGET"
 	# for links.
 	$2 ~ /^[0-7][0-7][0-7]$/ { file[$1] = 1 }
@@ -33,6 +33,7 @@ mapfile -t bad < <(awk -v blocks="$blocks" '
 		nr = split("probe block_size_bytes auto_online_blocks crash_hotplug soft_offline_page hard_offline_page uevent", rf, " ")
 		for (j = 1; j <= nr; j++)
 			if (!(rf[j] in file)) print "no line for root file " rf[j]
-	}' "$DUMP")
+	}' "$DUMP") || checked="awk could not check $DUMP (status $?)"
+mapfile -t bad < <(printf '%s' "$checked" | grep .)
 name="$LABEL: sysfs dump of $(wc -w <<< "$blocks") blocks taken as this run's reference ($(wc -l < "$DUMP") lines)"
 if [ ${#bad[@]} = 0 ]; then tap_ok "$name"; else tap_not_ok "$name" "${bad[@]}"; fi

@@ -77,31 +77,50 @@ provoke WARNING 'WARNING:.*lkdtm' lkdtm WARNING
 
 # The lockdep allowance hides nothing but its report: while
 # memblock_lock_inversion.ko, on CPU 0, makes lockdep report its inverted
-# order, a process on CPU 1 prints "WARNING:" lines through /dev/kmsg in a
-# loop (dense, and without a backtrace of their own: the report's end, the
-# first "</TASK>" after its heading, is then its own).  On the log from the
-# report's heading to that end, with at least one of those lines in
-# between, the detector told to expect the lockdep report must report it.
+# order, a process on CPU 1 prints "WARNING:" lines into the kernel log
+# through /dev/kmsg (printk from user space, at KERN_INFO: not on the
+# serial console, which would pace it).  They have no backtrace of their
+# own: the report's end, the first "</TASK>" after its heading, is the
+# report's.  The process writes a line every 2 ms, and when it reads the
+# module's "now the inverted order" in the log, 3000 more back to back:
+# the report's lines before its backtrace are stored over some 3 ms.  On
+# the log from the report's heading to its end, with at least one of those
+# lines in between, the detector told to expect the lockdep report must
+# report them.
 progress "splat self-test: a WARNING inside an expected lockdep report"
 mark=$(dmesg | wc -l)
 stopf=$(mktemp -u /tmp/splat-window.XXXXXX)
 devkmsg=$(cat /proc/sys/kernel/printk_devkmsg)
 echo on > /proc/sys/kernel/printk_devkmsg
-# One process writing in a loop (no fork per line), a line every 0.5 ms at
-# most and 10000 in all, so that the log (2 MiB) does not wrap.
 taskset -c 1 /usr/bin/python3 -c '
 import os, sys, time
-fd = os.open("/dev/kmsg", os.O_WRONLY)
+w = os.open("/dev/kmsg", os.O_WRONLY)
+r = os.open("/dev/kmsg", os.O_RDONLY | os.O_NONBLOCK)
+os.lseek(r, 0, os.SEEK_END)
 n = 0
-while n < 10000 and not os.path.exists(sys.argv[1]):
+def line():
+    global n
     n += 1
-    os.write(fd, b"WARNING: splat self-test line %d, written on CPU 1\n" % n)
-    time.sleep(0.0005)
+    os.write(w, b"<6>WARNING: splat self-test line %d, written on CPU 1\n" % n)
+deadline = time.monotonic() + 60
+while not os.path.exists(sys.argv[1]) and time.monotonic() < deadline:
+    seen = b""
+    while True:
+        try:
+            seen += os.read(r, 8192)
+        except (BlockingIOError, BrokenPipeError):
+            break
+    if b"now the inverted order" in seen:
+        for i in range(3000):
+            line()
+        break
+    line()
+    time.sleep(0.002)
 ' "$stopf" > /dev/null 2>&1 &
 warner=$!
-# The loop runs (its first line is in the log) before the report starts.
+# The process runs (its first line is in the log) before the module loads.
 warned() { dmesg_since "$mark" | grep -q 'WARNING: splat self-test line'; }
-wait_for 30 warned || echo "splat self-test: the loop on CPU 1 printed no line in 30 s" >&2
+wait_for 30 warned || echo "splat self-test: the process on CPU 1 printed no line in 30 s" >&2
 taskset -c 0 insmod "$EXT/memblock_lock_inversion.ko" > /dev/null 2>&1
 touch "$stopf"
 wait $warner
@@ -112,7 +131,7 @@ window=$(dmesg | awk -v m="$mark" 'NR > m && /WARNING: possible circular locking
 read -r wstart wend <<< "$window"
 inside=0
 [ "$wend" -gt "$wstart" ] && inside=$(dmesg | sed -n "$((wstart + 1)),$((wend - 1))p" | grep -c 'WARNING: splat self-test line')
-name="splat self-test: a WARNING printed on CPU 1 inside an expected lockdep report is reported"
+name="splat self-test: a WARNING line printed on CPU 1 (/dev/kmsg) inside an expected lockdep report is reported"
 if [ "$wstart" = 0 ] || [ "$wend" = 0 ]; then
 	tap_not_ok "$name" "no complete lockdep report since the mark:" "$(dmesg_since "$mark" | grep -m5 -A3 'circular')"
 elif [ "$inside" = 0 ]; then

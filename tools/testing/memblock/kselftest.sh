@@ -5,9 +5,10 @@ set -u
 # kselftest runner (run_kselftest.sh from "make install" of the selftests).
 # The runner exits 0 even when a test fails, so its TAP result lines are
 # what counts; a SKIP is reported as a failure: here the test must run.
-# Not every failure of the test reaches its exit status, and some of its
-# messages go to /dev/null: its "...: unexpected fail/success/online/offline"
-# lines and its "FAILED - ..." lines are failures of their own.
+# The test's "...: unexpected fail/success/online/offline" and "FAILED - ..."
+# lines are failures of their own, whatever its exit status says (today
+# each also sets it; its offline step sends its "unexpected" lines to
+# /dev/null, and then "FAILED - unable to offline ..." is the only line).
 . "$(dirname "$0")/lib.sh"
 KSFT=${1:?usage: kselftest.sh INSTALLED_KSELFTEST_DIR}
 progress "kselftest: memory-hotplug through run_kselftest.sh"
