@@ -11,14 +11,14 @@
 # usage: guest-check.sh PLAN OUT KSRC KSELFTEST_DIR [RUST_MODULES]
 #   PLAN suite:  the whole suite (boot layout, ABI, dump, kselftest, probe,
 #                ACPI DIMM + hwpoison, virtio-mem, virtio-mem unplugging
-#                blocks whose files are being read, the provider interface's
+#                blocks whose files are in use, the provider interface's
 #                test module, the Rust abstractions' test module, the
 #                Rust driver against the built-in one, the 2015 race under
 #                it, ABI again, KUnit)
 #   PLAN altmap: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then
 #                again, ejected under the provider's test module, then again
-#                through the Rust driver; virtio-mem unplugging blocks (each
-#                with its memmap on itself) whose files are being read;
+#                through the Rust driver; an ACPI DIMM ejected (each block
+#                with its memmap on itself) while its files are in use;
 #                last, the lockdep negative control
 #                (locks taken in the inverted order on purpose; lockdep must
 #                report it)
@@ -116,7 +116,7 @@ ensure_debugfs
 		run_test suite/probe bash "$DIR/probe.sh"
 		run_test suite/dimm bash "$DIR/dimm.sh"
 		run_test suite/virtio-mem bash "$DIR/virtio-mem.sh"
-		run_test suite/unplug-readers bash "$DIR/unplug-readers.sh"
+		run_test suite/unplug-in-use bash "$DIR/unplug-in-use.sh"
 		run_test suite/provider bash "$DIR/provider.sh"
 		run_test suite/rust bash "$DIR/rust-abstractions.sh" "$RUST_MODULES"
 		run_test suite/rust-driver bash "$DIR/rust-driver.sh" "$KSFT"
@@ -136,7 +136,7 @@ ensure_debugfs
 		run_test altmap/dimm bash "$DIR/dimm.sh"
 		run_test altmap/dimm-provider env DIMM_PROVIDER=1 bash "$DIR/dimm.sh"
 		run_test altmap/dimm-rust env DIMM_DRIVER=rust bash "$DIR/dimm.sh"
-		run_test altmap/unplug-readers bash "$DIR/unplug-readers.sh" "unplug-readers (memmap_on_memory)"
+		run_test altmap/unplug-in-use env UNPLUG_SOURCE=dimm bash "$DIR/unplug-in-use.sh" "unplug-in-use (ACPI DIMM, memmap_on_memory)"
 		# The lockdep negative control comes last (lockdep turns itself
 		# off after a report; the control checks first that it is on,
 		# so no report came before).  The report it provokes is the
