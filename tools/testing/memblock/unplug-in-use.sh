@@ -53,9 +53,9 @@ unplug() {
 	*) qmp '{"execute": "qom-set", "arguments": {"path": "/machine/peripheral/'$DEV'", "property": "requested-size", "value": 0}}' ;;
 	esac
 }
-# After the unplug: the DIMM's backend goes too.
+# After a DIMM's unplug, its backend goes too.
 unplugged() {
-	[ "$SOURCE" != dimm ] || qmp '{"execute": "object-del", "arguments": {"id": "inuse'$1'"}}'
+	qmp '{"execute": "object-del", "arguments": {"id": "inuse'$1'"}}'
 }
 # ok_replies REPLIES: QMP said {"return": {}} each time (and said something).
 ok_replies() { [ -n "$1" ] && [ -z "$(sed 's/{"return": {}}//g' <<< "$1" | tr -d '[:space:]')" ]; }
@@ -141,8 +141,10 @@ for c in $(seq "$CYCLES"); do
 	if ! ok_replies "$r" || ! wait_for 180 back; then
 		why+=("cycle $c: unplug: QMP said '$r'; MemTotal $(mem_total_kb) kB, was $total0 kB; left: $(blocks_added "$before" | tr '\n' ' ')")
 	fi
-	r=$(unplugged "$c")
-	ok_replies "$r" || why+=("cycle $c: QMP object-del said '$r'")
+	if [ "$SOURCE" = dimm ]; then
+		r=$(unplugged "$c")
+		ok_replies "$r" || why+=("cycle $c: QMP object-del said '$r'")
+	fi
 	wait
 	for f in "$rdir"/*; do
 		read -r n left bad < "$f"
