@@ -137,14 +137,15 @@ boot_verdict() {
 	fi
 }
 
-# run_plan PLAN TIMEOUT EXTRA_APPEND: one boot running guest-check.sh PLAN.
+# run_plan PLAN TIMEOUT EXTRA_APPEND [EXTRA_QEMU_OPTS]: one boot running
+# guest-check.sh PLAN.
 # Its results are read whatever happened: those it did not give are counted
 # missing against tests.list.
 run_plan() {
 	local plan=$1 timeout=$2 append=$3 t0 secs rc
 	mkdir -p "$OUT/$plan"
 	t0=$(date +%s)
-	GUEST_APPEND="$GUEST_APPEND $append" boot_guest "$timeout" "$OUT/console-$plan.log" "$OUT/$plan" -- \
+	GUEST_APPEND="$GUEST_APPEND $append" GUEST_QEMU_OPTS="$GUEST_QEMU_OPTS ${4:-}" boot_guest "$timeout" "$OUT/console-$plan.log" "$OUT/$plan" -- \
 		"$MB/guest-check.sh" "$plan" "$OUT/$plan" "$TREE" "$KSFT" "$RUST_MODULES"
 	rc=$?
 	secs=$(( $(date +%s) - t0 ))
@@ -180,26 +181,30 @@ say "on the host, in the background while boots 1 and 2 run: the patch series (g
 host_start host/series host/rust
 RUST_MODULES=$BUILD/rust-ext/modules
 
-say "boot 1/5: the pristine kernel (no patch series), for its sysfs dump at boot"
+say "boot 1/6: the pristine kernel (no patch series), for its sysfs dump at boot"
 TREE=$BUILD/linux-base run_plan base 600 ""
 
-say "boot 2/5: the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER, for its sysfs dump at boot"
+say "boot 2/6: the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER, for its sysfs dump at boot"
 TREE=$BUILD/linux-nop run_plan nop 600 ""
 
 say "waiting for the host checks (the series, the Rust code)"
 host_results
 
-say "boot 3/5: the suite (about 9 minutes under TCG)"
+say "boot 3/6: the suite (about 9 minutes under TCG)"
 run_plan suite 1800 ""
 dump_equal host/base-dump "series: sysfs dump at boot identical to the pristine kernel's" \
 	"$OUT/base/sysfs-dump.txt" "$OUT/suite/sysfs-dump.txt"
 dump_equal host/nop-dump "series without CONFIG_MEMORY_BLOCK_PROVIDER: sysfs dump at boot identical to the pristine kernel's" \
 	"$OUT/base/sysfs-dump.txt" "$OUT/nop/sysfs-dump.txt"
 
-say "boot 4/5: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then the lockdep negative control (the block lock, then the hotplug lock, on purpose)"
+say "boot 4/6: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then the lockdep negative control (the block lock, then the hotplug lock, on purpose)"
 run_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
 
-say "boot 5/5: the splat detector's self-test (each kind of report provoked on purpose)"
+say "boot 5/6: a pc-dimm present from the start, memhp_default_state=online, no mem=: the DIMM added and onlined at boot, with no warning"
+GUEST_APPEND=${GUEST_APPEND/mem=4G /} run_plan coldplug 600 "memhp_default_state=online" \
+	"-object memory-backend-ram,id=cold0,size=256M -device pc-dimm,id=cold0dev,memdev=cold0,node=1"
+
+say "boot 6/6: the splat detector's self-test (each kind of report provoked on purpose)"
 run_plan splat 600 ""
 
 # Every listed section gave exactly its number of results.

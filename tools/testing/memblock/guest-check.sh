@@ -24,6 +24,9 @@
 #                report it)
 #   PLAN base:   the sysfs dump at boot, on the kernel without our patches
 #   PLAN nop:    the same, on the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER
+#   PLAN coldplug: a pc-dimm present from the start, memhp_default_state=online
+#                and no mem=: its blocks were added and onlined at boot (the
+#                final splat scan reads the whole boot)
 #   PLAN splat:  the splat detector's self-test (every kind of report it
 #                looks for, provoked on purpose; no splat scan of its own)
 # RUST_MODULES: where host/rust-check.sh built the Rust test modules.
@@ -144,6 +147,9 @@ ensure_debugfs
 		# the scans check everything else.
 		SPLAT_OPTS=(--allow-lockdep-report)
 		run_test lockdep/inversion bash "$DIR/lockdep-inversion.sh" "$RUST_MODULES"
+		;;
+	coldplug)
+		run_test coldplug/dimm bash "$DIR/coldplug.sh"
 		;;
 	splat)
 		SPLAT_SCAN=no
