@@ -24,7 +24,8 @@ fi
 	die "cannot reset $WT to pristine"
 # The overlay folders (new files only: the Rust abstractions, tests) are
 # there from the first prefix on; they are compiled only once a patch
-# refers to them (patch 7 declares the Rust modules), which is the point.
+# refers to them (the Rust bindings patch declares the Rust modules), which
+# is the point.
 for d in $OVERLAY_DIRS; do
 	[ -d "$TOP/$d" ] || continue
 	(cd "$TOP" && find "$d" -type f) | while IFS= read -r f; do
