@@ -48,9 +48,9 @@ if [ "${DIMM_DRIVER:-}" = rust ]; then
 	served_mark
 	expect "$T: auto_online_blocks online_movable" "$(sysfs_write $MEM/auto_online_blocks online_movable)" OK
 fi
-r=$(qmp '{"execute": "object-add", "arguments": {"qom-type": "memory-backend-ram", "id": "dimm0", "size": '$SIZE'}}')
+r=$(qmp_ram_backend_add dimm0 $SIZE)
 expect "$T: QMP object-add memory-backend-ram" "$r" '{"return": {}}'
-r=$(qmp '{"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "dimm0dev", "memdev": "dimm0", "node": '$NODE'}}')
+r=$(qmp_dimm_add dimm0 $NODE)
 expect "$T: QMP device_add pc-dimm" "$r" '{"return": {}}'
 if ! wait_for 120 have_new; then
 	tap_not_ok "$T: the ACPI driver added $nnew blocks" "new blocks: '$(new_blocks | tr '\n' ' ')'" "$(dmesg | tail -20)"
@@ -149,7 +149,7 @@ if [ -n "${DIMM_PROVIDER:-}" ]; then
 fi
 
 [ -z "$RUST" ] || served_mark
-r=$(qmp '{"execute": "device_del", "arguments": {"id": "dimm0dev"}}')
+r=$(qmp_dimm_del dimm0)
 expect "$T: QMP device_del pc-dimm" "$r" '{"return": {}}'
 if wait_for 120 no_new; then
 	tap_ok "$T: ACPI eject offlined and removed $blocks"
@@ -170,5 +170,5 @@ fi
 if [ "${DIMM_DRIVER:-}" = rust ]; then
 	expect "$T: rmmod rust_memory_block" "$(rmmod rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
 fi
-r=$(qmp '{"execute": "object-del", "arguments": {"id": "dimm0"}}')
+r=$(qmp_object_del dimm0)
 expect "$T: QMP object-del the backend" "$r" '{"return": {}}'

@@ -119,6 +119,33 @@ wait_for() {
 	done
 }
 
+# The virtio-mem device QEMU was started with (host/guest.sh).
+VIRTIO_MEM_DEV=${VIRTIO_MEM_ID:-vm0}
+# virtio_mem_request BYTES: ask QEMU for BYTES of the virtio-mem device
+# plugged (its requested-size); prints QMP's reply.
+virtio_mem_request() {
+	qmp '{"execute": "qom-set", "arguments": {"path": "/machine/peripheral/'$VIRTIO_MEM_DEV'", "property": "requested-size", "value": '$1'}}'
+}
+# ACPI DIMMs over QMP: memory-backend-ram ID of SIZE bytes, the pc-dimm
+# IDdev on it in NODE; each prints QMP's reply.
+qmp_ram_backend_add() {
+	qmp '{"execute": "object-add", "arguments": {"qom-type": "memory-backend-ram", "id": "'$1'", "size": '$2'}}'
+}
+qmp_dimm_add() {
+	qmp '{"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "'$1'dev", "memdev": "'$1'", "node": '$2'}}'
+}
+qmp_dimm_del() {
+	qmp '{"execute": "device_del", "arguments": {"id": "'$1'dev"}}'
+}
+qmp_object_del() {
+	qmp '{"execute": "object-del", "arguments": {"id": "'$1'"}}'
+}
+
+# debug_locks: 1 while lockdep is on, 0 once a report turned it off.
+debug_locks() {
+	awk '/debug_locks:/ { print $2 }' /proc/lockdep_stats
+}
+
 # dmesg_since MARK: the kernel log after its first MARK lines (MARK taken
 # with "dmesg | wc -l" before the step whose messages are wanted).
 dmesg_since() {

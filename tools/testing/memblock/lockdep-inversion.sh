@@ -19,7 +19,6 @@ EXT=${1:?usage: lockdep-inversion.sh MODULE_DIR}
 MOD=memblock_lock_inversion
 progress "lockdep: $MOD takes memory0's locks in the inverted order"
 
-debug_locks() { awk '/debug_locks:/ { print $2 }' /proc/lockdep_stats; }
 expect "lockdep: lockdep is on before the test (debug_locks)" "$(debug_locks)" 1
 mark=$(dmesg | wc -l)
 expect "lockdep: insmod $MOD" "$(insmod "$EXT/$MOD.ko" 2>&1; echo "rc=$?")" "rc=0"

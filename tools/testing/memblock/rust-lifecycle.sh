@@ -14,7 +14,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 DIR=$(cd "$(dirname "$0")" && pwd)
 DRV=rust_memory_block
-DEV=${VIRTIO_MEM_ID:-vm0}
 UNPOISON=/sys/kernel/debug/hwpoison/unpoison-pfn
 progress "rust-lifecycle: $DRV loaded and unloaded with blocks in every state"
 modprobe hwpoison_inject 2> /dev/null
@@ -22,16 +21,13 @@ served_setup
 hwc0=$(hw_corrupted_kb)
 bs=$(block_size)
 auto0=$(cat $MEM/auto_online_blocks)
-request() {
-	qmp '{"execute": "qom-set", "arguments": {"path": "/machine/peripheral/'$DEV'", "property": "requested-size", "value": '$1'}}'
-}
 
 # The states: a virtio-mem block online in its group, a page soft-offlined
 # in an online movable block, and whatever the suite left (offline and
 # online movable probed blocks, boot memory).
 before=$(memory_blocks)
 echo online_movable > $MEM/auto_online_blocks
-expect "rust-lifecycle: virtio-mem plugs one block" "$(request $bs)" '{"return": {}}'
+expect "rust-lifecycle: virtio-mem plugs one block" "$(virtio_mem_request $bs)" '{"return": {}}'
 vm_block() { [ -n "$(blocks_added "$before")" ] && [ "$(cat $MEM/$(blocks_added "$before" | head -1)/state)" = online ]; }
 wait_for 120 vm_block
 vmb=$(blocks_added "$before" | head -1)
@@ -195,7 +191,7 @@ expect "rust-lifecycle: $hblock offline again, $movable still online" "$(cat $ME
 expect "rust-lifecycle: unpoison the soft-offlined page of $movable" \
 	"$(sysfs_write $UNPOISON "$(printf '0x%x' $pfn)")" OK
 expect "rust-lifecycle: HardwareCorrupted back to its value before the test" "$(hw_corrupted_kb)" "$hwc0"
-expect "rust-lifecycle: virtio-mem unplugs" "$(request 0)" '{"return": {}}'
+expect "rust-lifecycle: virtio-mem unplugs" "$(virtio_mem_request 0)" '{"return": {}}'
 gone() { [ ! -e "$MEM/$vmb" ]; }
 wait_for 120 gone
 expect "rust-lifecycle: $vmb removed" "$(ls -d $MEM/$vmb 2>&1 | grep -c 'No such')" 1

@@ -27,7 +27,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 DRV=rust_memory_block
 SECS=${RACE_SECONDS:-30}
-DEV=${VIRTIO_MEM_ID:-vm0}
 SIZE=$((256 << 20))
 progress "rust-race: probe, virtio-mem and systemd-udevd under $DRV"
 
@@ -151,11 +150,8 @@ fi
 
 out=$(mktemp -d /tmp/race.XXXXXX)
 end=$(( $(date +%s) + SECS ))
-request() {
-	qmp '{"execute": "qom-set", "arguments": {"path": "/machine/peripheral/'$DEV'", "property": "requested-size", "value": '$1'}}'
-}
 plugged_is() {
-	[ "$(qmp '{"execute": "qom-get", "arguments": {"path": "/machine/peripheral/'$DEV'", "property": "size"}}')" = '{"return": '$1'}' ]
+	[ "$(qmp '{"execute": "qom-get", "arguments": {"path": "/machine/peripheral/'$VIRTIO_MEM_DEV'", "property": "size"}}')" = '{"return": '$1'}' ]
 }
 # The virtio-mem blocks: present now and not before the test.
 vm_blocks() { blocks_added "$before" | grep -vxF -f <(tr ' ' '\n' <<< "$probed" | grep .); }
@@ -181,14 +177,14 @@ progress "rust-race: $SECS s of virtio-mem cycles, writers and readers"
 		if [ $((n % 2)) = 1 ]; then auto=online_movable; else auto=offline; fi
 		r=$(sysfs_write $MEM/auto_online_blocks $auto)
 		[ "$r" = OK ] || echo "auto_online_blocks $auto: $r" >> "$out/errors"
-		[ "$(request $SIZE)" = '{"return": {}}' ] || { echo "qom-set $SIZE failed" >> "$out/errors"; break; }
+		[ "$(virtio_mem_request $SIZE)" = '{"return": {}}' ] || { echo "qom-set $SIZE failed" >> "$out/errors"; break; }
 		wait_for 120 plugged_is $SIZE || { echo "cycle $n: not plugged in 120 s" >> "$out/errors"; break; }
 		if ! wait_for 60 vm_online; then
 			echo "cycle $n ($auto): the virtio-mem blocks were not all online 60 s after the plug: $(vm_blocks | tr '\n' ' ')" >> "$out/errors"
 			break
 		fi
 		if [ $auto = offline ]; then udevd=$((udevd + SIZE / bs)); else kernel=$((kernel + SIZE / bs)); fi
-		[ "$(request 0)" = '{"return": {}}' ] || { echo "qom-set 0 failed" >> "$out/errors"; break; }
+		[ "$(virtio_mem_request 0)" = '{"return": {}}' ] || { echo "qom-set 0 failed" >> "$out/errors"; break; }
 		wait_for 120 plugged_is 0 || { echo "cycle $n: not unplugged in 120 s" >> "$out/errors"; break; }
 		n=$((n + 1))
 	done
@@ -282,7 +278,7 @@ fi
 
 # Everything settles: the virtio-mem blocks gone, the probed ones online
 # (a writer's last online, or now).
-request 0 > /dev/null
+virtio_mem_request 0 > /dev/null
 for b in $probed; do
 	[ "$(cat $MEM/$b/state)" = online ] || sysfs_write $MEM/$b/state online_movable > /dev/null
 done

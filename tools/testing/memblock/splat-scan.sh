@@ -68,7 +68,7 @@ if [ -n "$whole" ]; then
 fi
 if [ -n "$lockdep_on" ]; then
 	expect "$NAME: lockdep is still on (debug_locks)" \
-		"$(awk '/debug_locks:/ { print $2 }' /proc/lockdep_stats)" 1
+		"$(debug_locks)" 1
 fi
 
 log=$(tail -n +$((since + 1)) <<< "$log_all")

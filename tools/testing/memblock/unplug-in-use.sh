@@ -31,31 +31,21 @@ set -u
 T=${1:-unplug-in-use}
 CYCLES=${UNPLUG_CYCLES:-2}
 SOURCE=${UNPLUG_SOURCE:-virtio-mem}
-DEV=${VIRTIO_MEM_ID:-vm0}
 SIZE=$((256 << 20))
 
 # plug CYCLE, unplug CYCLE: ask QEMU to add or remove the memory; print
-# QMP's replies, one line each.
+# QMP's replies.
 plug() {
 	case "$SOURCE" in
-	dimm)
-		qmp '{"execute": "object-add", "arguments": {"qom-type": "memory-backend-ram", "id": "inuse'$1'", "size": '$SIZE'}}'
-		qmp '{"execute": "device_add", "arguments": {"driver": "pc-dimm", "id": "inuse'$1'dev", "memdev": "inuse'$1'", "node": 1}}'
-		;;
-	*)
-		qmp '{"execute": "qom-set", "arguments": {"path": "/machine/peripheral/'$DEV'", "property": "requested-size", "value": '$SIZE'}}'
-		;;
+	dimm) qmp_ram_backend_add inuse$1 $SIZE && qmp_dimm_add inuse$1 1 ;;
+	*) virtio_mem_request $SIZE ;;
 	esac
 }
 unplug() {
 	case "$SOURCE" in
-	dimm) qmp '{"execute": "device_del", "arguments": {"id": "inuse'$1'dev"}}' ;;
-	*) qmp '{"execute": "qom-set", "arguments": {"path": "/machine/peripheral/'$DEV'", "property": "requested-size", "value": 0}}' ;;
+	dimm) qmp_dimm_del inuse$1 ;;
+	*) virtio_mem_request 0 ;;
 	esac
-}
-# After a DIMM's unplug, its backend goes too.
-unplugged() {
-	qmp '{"execute": "object-del", "arguments": {"id": "inuse'$1'"}}'
 }
 # ok_replies REPLIES: QMP said {"return": {}} each time (and said something).
 ok_replies() { [ -n "$1" ] && [ -z "$(sed 's/{"return": {}}//g' <<< "$1" | tr -d '[:space:]')" ]; }
@@ -66,9 +56,6 @@ kn_deps() {
 	awk '/^[0-9a-f]/ { from = $0; sub(/^[^ ]+( OPS: *[0-9]+)? FD: *[0-9]+ BD: *[0-9]+ [^ ]*: /, "", from); next }
 		/^ -> \[[0-9a-f]+\] kn->active/ { to = $0; sub(/^ -> \[[0-9a-f]+\] /, "", to); print from " -> " to }' \
 		/proc/lockdep | sort -u
-}
-debug_locks() {
-	awk '/debug_locks:/ { print $2 }' /proc/lockdep_stats
 }
 # users SECONDS read|write FILE...: read each FILE, or write 1 to it (one
 # descriptor each), until it is gone (ENODEV) or SECONDS passed; prints
@@ -142,7 +129,7 @@ for c in $(seq "$CYCLES"); do
 		why+=("cycle $c: unplug: QMP said '$r'; MemTotal $(mem_total_kb) kB, was $total0 kB; left: $(blocks_added "$before" | tr '\n' ' ')")
 	fi
 	if [ "$SOURCE" = dimm ]; then
-		r=$(unplugged "$c")
+		r=$(qmp_object_del inuse$c)
 		ok_replies "$r" || why+=("cycle $c: QMP object-del said '$r'")
 	fi
 	wait

@@ -12,7 +12,6 @@ set -u
 . "$(dirname "$0")/lib.sh"
 STEPS=${1:-plug unplug}
 T=${2:-virtio-mem}
-DEV=${VIRTIO_MEM_ID:-vm0}
 SIZE=$((256 << 20))
 STATE=/tmp/virtio-mem.state
 
@@ -21,9 +20,6 @@ grown() { [ "$(mem_total_kb)" = "$((total0 + SIZE / 1024))" ]; }
 # The blocks plugged, that are still there.
 left() { for b in $plugged; do [ -e "$MEM/$b" ] && echo "$b"; done; }
 back() { [ "$(mem_total_kb)" = "$total0" ] && [ -z "$(left)" ]; }
-request() {
-	qmp '{"execute": "qom-set", "arguments": {"path": "/machine/peripheral/'$DEV'", "property": "requested-size", "value": '$1'}}'
-}
 
 case " $STEPS " in
 *" plug "*)
@@ -38,7 +34,7 @@ case " $STEPS " in
 	auto0=$(cat $MEM/auto_online_blocks)
 	declare -p before total0 auto0 > "$STATE"
 	expect "$T: auto_online_blocks <- online_movable" "$(sysfs_write $MEM/auto_online_blocks online_movable)" OK
-	expect "$T: QMP qom-set requested-size $SIZE" "$(request $SIZE)" '{"return": {}}'
+	expect "$T: QMP qom-set requested-size $SIZE" "$(virtio_mem_request $SIZE)" '{"return": {}}'
 	if wait_for 180 grown; then
 		tap_ok "$T: plugged: MemTotal grew by $SIZE bytes, blocks $(new_blocks | tr '\n' ' ')"
 	else
@@ -58,7 +54,7 @@ case " $STEPS " in
 	progress "$T: unplug"
 	# shellcheck disable=SC1090
 	. "$STATE"
-	expect "$T: QMP qom-set requested-size 0" "$(request 0)" '{"return": {}}'
+	expect "$T: QMP qom-set requested-size 0" "$(virtio_mem_request 0)" '{"return": {}}'
 	if wait_for 180 back; then
 		tap_ok "$T: unplugged: $plugged removed, MemTotal back"
 	else
