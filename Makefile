@@ -15,7 +15,7 @@ export BUILD
 CONFIG_INPUTS := configs/guest.config host/config.sh \
 	$(wildcard patches/*) $(shell find rust samples -name 'Kconfig*' 2>/dev/null)
 
-.PHONY: all run check deps prepare config build build-base bisect-check clean distclean help
+.PHONY: all run check deps prepare config build build-base bisect-check lockdep-control clean distclean help
 
 all: build
 
@@ -51,6 +51,11 @@ build-base: build
 # Build and boot the kernel at every patch of the series (slow).
 bisect-check: build
 	@bash host/bisect-check.sh
+
+# The lockdep class patch alone on the pristine tree: lockdep must report
+# the 2015 deadlock's cycle on a hot-add and an online (a kernel build).
+lockdep-control: prepare
+	@bash host/lockdep-control.sh
 
 clean:
 	rm -rf $(BUILD)/out $(BUILD)/kselftest

@@ -81,8 +81,9 @@ cp "$BUILD/applied.list" "$BUILD/applied-nop.list"
 say "$NOP: $written file(s) written"
 
 configure "$NOP" nop '^CONFIG_((TEST_)?MEMORY_BLOCK_PROVIDER|SAMPLE_RUST_MEMORY_BLOCK)='
-# MEMORY_BLOCK_PROVIDER has no prompt: it is off unless something selects it.
+# MEMORY_BLOCK_PROVIDER defaults to n and nothing selects it (the test
+# module and the Rust driver depend on it): left out of the fragment, off.
 if grep -q '^CONFIG_MEMORY_BLOCK_PROVIDER=' "$NOP/.config"; then
-	die "$NOP/.config has CONFIG_MEMORY_BLOCK_PROVIDER: something in build/nop.config selects it"
+	die "$NOP/.config has CONFIG_MEMORY_BLOCK_PROVIDER: something in build/nop.config turns it on"
 fi
 TREE=$NOP BUILD_LOG=$BUILD/build-nop.log STEP=nop-build bash "$TOP/host/build.sh"

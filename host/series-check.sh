@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Checks of the C patch series (patches/), printed as TAP lines for
-# host/check.sh: it applies with git am onto the pristine tree, and
-# scripts/checkpatch.pl --strict finds nothing in any patch.
+# Checks of the patch series (patches/), printed as TAP lines for
+# host/check.sh: it applies with git am onto the pristine tree with the
+# overlay's kernel files added to the patches that need them
+# (host/series.sh), and scripts/checkpatch.pl --strict finds nothing in
+# any patch of that series as sent.
 #
 # checkpatch runs with --ignore UNKNOWN_COMMIT_ID: our tree is Debian's
 # source without upstream history, so every upstream commit a message
@@ -21,20 +23,20 @@ if [ ${#patches[@]} = 0 ]; then
 	exit 0
 fi
 
-wt=$(mktemp -d "$BUILD/am.XXXXXX")
-rmdir "$wt"
-git -C "$TREE" worktree add -q --detach "$wt" pristine
-if out=$(cd "$wt" && git -c user.name=check -c user.email=check@localhost \
-	am -q $(printf "$TOP/patches/%s " "${patches[@]}") 2>&1); then
-	tap_ok "series: all ${#patches[@]} patches apply with git am onto the pristine tree"
+# host/series.sh applies every patch with git am onto the pristine tree and
+# adds to each the overlay files patches/overlay gives it: the series as
+# sent, which checkpatch reads.
+name="series: all ${#patches[@]} patches apply with git am onto the pristine tree, each with the overlay files it needs (host/series.sh)"
+if out=$(bash "$TOP/host/series.sh" "$BUILD/series" 2>&1); then
+	tap_ok "$name"
 else
-	tap_not_ok "series: all ${#patches[@]} patches apply with git am onto the pristine tree" "$out"
+	tap_not_ok "$name" "$out"
+	exit 1
 fi
-git -C "$TREE" worktree remove --force "$wt"
 
 for p in "${patches[@]}"; do
 	out=$("$TREE/scripts/checkpatch.pl" --strict --no-tree --ignore UNKNOWN_COMMIT_ID \
-		"$TOP/patches/$p" 2>&1)
+		"$BUILD/series/$p" 2>&1)
 	if grep -q '^total: 0 errors, 0 warnings, 0 checks' <<< "$out"; then
 		tap_ok "checkpatch --strict: $p"
 	else

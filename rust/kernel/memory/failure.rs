@@ -28,9 +28,9 @@ fn page_frame(phys_addr: AdminNumber<'_>, file: &str) -> Result<u64> {
     Ok(phys_addr.written_to(file)? >> crate::page::PAGE_SHIFT)
 }
 
-/// Soft-offlines the page at `phys_addr` (`soft_offline_page()`): its contents are migrated to another page
-/// (or dropped if clean), and the page is never used again (until it is unpoisoned). A page that
-/// is poisoned already is not an error.
+/// Soft-offlines the page at `phys_addr` (`soft_offline_page()`): its contents are migrated to
+/// another page (or dropped if clean), and the page is never used again (until it is unpoisoned).
+/// A page that is poisoned already is not an error.
 ///
 /// It takes the memory hotplug lock for reading: the device hotplug guard, borrowed, proves that
 /// the caller holds no [`MemHotplugGuard`](crate::memory::hotplug::MemHotplugGuard) (which borrows

@@ -3,10 +3,10 @@
 set -u
 # Negative control for lockdep, last in its boot (lockdep turns itself off
 # after a report): memblock_lock_inversion.ko takes memory0's locks in
-# the right order through the Rust types, then its block lock
-# (memory_block_lock(): the device mutex and the lockdep map that stands
-# for it) and mem_hotplug_begin() in the inverted order through the raw
-# bindings.
+# the right order through the Rust types, then its device mutex (raw:
+# the lockdep class memory_block_lock that drivers/base/memory.c gives
+# every block's device mutex) and mem_hotplug_begin() in the inverted
+# order.
 #
 # Passes only if lockdep reports one "possible circular locking dependency"
 # whose held lock is the block lock (memory_block_lock), whose wanted lock

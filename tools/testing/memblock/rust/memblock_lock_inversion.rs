@@ -4,12 +4,13 @@
 //! lock, the order that `kernel::memory` makes impossible in safe Rust, on purpose.
 //!
 //! It takes the locks once in the right order through the abstractions, and then in the inverted
-//! order, still through them but with a memory hotplug guard forged with `unsafe` (the one thing
-//! the types cannot stop): the block lock (`memory_block_lock()`, which lets lockdep see it)
-//! without the memory hotplug lock, and then the memory hotplug lock. Lockdep must report a
-//! possible circular locking dependency between the block lock and the memory hotplug lock. Load
-//! it only in a kernel you are about to throw away: lockdep turns itself off after a report.
+//! order: the block's device mutex, raw, with `unsafe` (the one thing the types cannot stop), and
+//! then the memory hotplug lock through the abstractions. The device mutex of every memory block
+//! is in a lockdep class of its own (`memory_block_lock`), so lockdep must report a possible
+//! circular locking dependency between it and the memory hotplug lock. Load it only in a kernel
+//! you are about to throw away: lockdep turns itself off after a report.
 
+use kernel::bindings;
 use kernel::memory::block::MemoryBlock;
 use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
 use kernel::prelude::*;
@@ -35,15 +36,17 @@ impl kernel::Module for MemblockLockInversion {
             drop(block.lock(&mut mem_hotplug));
         }
         pr_info!("locked memory0 in the right order; now the inverted order\n");
-        // SAFETY: Not safe at all, on purpose: a guard that proves nothing (it is a zero-sized type
-        // like `()`), so that the block lock is taken without the memory hotplug lock; it is
-        // forgotten below, so its `Drop` never releases a lock that was not taken.
-        let mut forged = unsafe { core::mem::transmute::<(), MemHotplugGuard<'_>>(()) };
-        let locked = block.lock(&mut forged);
+        // `Device` wraps `struct device` transparently.
+        let dev = core::ptr::from_ref(block.device())
+            .cast::<bindings::device>()
+            .cast_mut();
+        // SAFETY: `block` holds a reference on the device, so its mutex is valid. Taking it
+        // without the memory hotplug lock is the inversion this module exists for.
+        unsafe { bindings::mutex_lock(core::ptr::addr_of_mut!((*dev).mutex)) };
         let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
         drop(mem_hotplug);
-        drop(locked);
-        core::mem::forget(forged);
+        // SAFETY: This task locked the mutex just above.
+        unsafe { bindings::mutex_unlock(core::ptr::addr_of_mut!((*dev).mutex)) };
         pr_info!("inverted order done\n");
         drop(device_hotplug);
         Ok(Self)
