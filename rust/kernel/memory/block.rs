@@ -980,7 +980,7 @@ pub struct Registration<T: Operations> {
 /// `provider` is registered with the C side until [`Drop`], and its name and groups are
 /// `'static`.
 struct RawRegistration {
-    provider: KBox<Opaque<bindings::memory_block_provider>>,
+    provider: core::mem::ManuallyDrop<KBox<Opaque<bindings::memory_block_provider>>>,
 }
 
 // SAFETY: The C side only reads the provider, and it can be unregistered from any task.
@@ -998,16 +998,24 @@ impl RawRegistration {
         // in `drop`; its name, callbacks and groups are `'static`, as the caller guarantees.
         to_result(unsafe { bindings::memory_block_provider_register(provider.get()) })?;
         // INVARIANT: Registered above.
-        Ok(Self { provider })
+        Ok(Self {
+            provider: core::mem::ManuallyDrop::new(provider),
+        })
     }
 }
 
 impl Drop for RawRegistration {
     #[inline(never)]
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the provider is registered. When this returns, the C side
-        // no longer uses it, nor calls its operations or callbacks.
-        unsafe { bindings::memory_block_provider_unregister(self.provider.get()) };
+        // SAFETY: By the type invariant the provider is registered. When this returns 0, the C
+        // side no longer uses it, nor calls its operations or callbacks.
+        let ret = unsafe { bindings::memory_block_provider_unregister(self.provider.get()) };
+        // Refused (from a callback of a provider, which would wait for itself): the C side still
+        // uses the provider, which is leaked rather than freed.
+        if ret == 0 {
+            // SAFETY: The provider is no longer registered, and `self.provider` is not used again.
+            unsafe { core::mem::ManuallyDrop::drop(&mut self.provider) };
+        }
     }
 }
 

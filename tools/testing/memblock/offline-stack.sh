@@ -13,7 +13,10 @@ set -u
 # symbols, one a line ("error: ..." if it could not get there).  The block
 # is one of memoryN... (default: every block) online in ZONE_MOVABLE
 # (valid_zones "Movable") that holds a page of a helper process, which
-# allocates on their nodes until it has one.
+# allocates on their nodes until it has one.  With IN_FLIGHT set, the
+# command it holds is run (bash -c) while the writer is in offline_pages(),
+# before the writer is killed; its output is printed, each line prefixed
+# with "in-flight: ".
 . "$(dirname "$0")/lib.sh"
 bs=$(block_size)
 stop=$(mktemp -u /tmp/offline-stack.XXXXXX)
@@ -106,6 +109,10 @@ os.write(fd, b"offline")' "$MEM/memory$n/state" 2> /dev/null &
 	done
 	kill $burner
 	wait $burner 2> /dev/null
+	if [ -n "${IN_FLIGHT:-}" ] && grep -q '\] offline_pages+' <<< "$stack"; then
+		bash -c "$IN_FLIGHT" 2>&1 | sed 's/^/in-flight: /'
+		echo "in-flight: writer $(kill -0 $writer 2> /dev/null && echo still in flight || echo gone)"
+	fi
 	kill -TERM $writer 2> /dev/null
 	wait $writer 2> /dev/null
 	sed -n 's/^\[<[0-9a-f]*>\] \([^+]*\)+.*/\1/p' <<< "$stack"

@@ -1,0 +1,67 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+set -u
+# A provider's module and its registration (the core's side):
+#  - test_memory_block_provider loaded with leak=1 leaves its provider
+#    registered when unloaded: the core unregisters it as the module goes,
+#    with a warning naming both, and the blocks' files are then served by
+#    the built-in driver (every file read; KFENCE, SLUB debug and the splat
+#    scan watch), and the module can be loaded again;
+#  - rmmod while an offline through the provider is in flight (a writer
+#    held in offline_pages() by a pinned page, offline-stack.sh) returns at
+#    once, failing (the operation holds a reference on the module), instead
+#    of waiting for an offline that retries until its writer is signalled;
+#    once the writer is gone, rmmod succeeds.
+. "$(dirname "$0")/lib.sh"
+MOD=test_memory_block_provider
+DIR=$(cd "$(dirname "$0")" && pwd)
+progress "provider-unload: a leaked registration, rmmod with an offline in flight"
+
+mark=$(dmesg | wc -l)
+expect "provider-unload: modprobe $MOD leak=1" "$(modprobe $MOD leak=1 2>&1; echo "rc=$?")" rc=0
+expect "provider-unload: rmmod $MOD, which leaves its provider registered" "$(rmmod $MOD 2>&1; echo "rc=$?")" rc=0
+expect "provider-unload: the core unregistered it, with a warning naming the module and the provider" \
+	"$(dmesg_since "$mark" | grep -c "memory: module $MOD went away without unregistering memory block provider $MOD")" 1
+errs=0
+for f in $MEM/* $MEM/memory*/*; do
+	[ -f "$f" ] && [ -r "$f" ] || continue
+	case "${f##*/}" in uevent) continue ;; esac
+	cat "$f" > /dev/null 2>&1 || { echo "# read $f failed" >&2; errs=$((errs + 1)); }
+done
+expect "provider-unload: every readable file of the memory devices reads afterwards" "$errs" 0
+expect "provider-unload: $MOD loads again (no provider left registered)" \
+	"$(modprobe $MOD 2>&1; echo "rc=$?") $(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0 rc=0"
+
+# A movable block of probed memory, for the writer.
+bs=$(block_size)
+n=
+for i in $(seq $((0x100000000 / bs)) $((0x13fffffff / bs))); do
+	[ -e "$MEM/memory$i" ] || { n=$i; break; }
+done
+if [ -z "$n" ]; then
+	tap_not_ok "provider-unload: a block of the probe range is free" "$(memory_blocks | tr '\n' ' ')"
+	exit 0
+fi
+expect "provider-unload: probe memory$n, online_movable" \
+	"$(sysfs_write $MEM/probe $(printf '0x%x' $((n * bs)))) $(sysfs_write $MEM/memory$n/state online_movable)" "OK OK"
+expect "provider-unload: modprobe $MOD" "$(modprobe $MOD 2>&1; echo "rc=$?")" rc=0
+progress "provider-unload: rmmod while a writer offlines memory$n through $MOD"
+out=$(IN_FLIGHT="t0=\$(date +%s%N); rmmod $MOD; echo \"rc=\$? ms=\$(( (\$(date +%s%N) - t0) / 1000000 ))\"" \
+	bash "$DIR/offline-stack.sh" "$n")
+if grep -q '^test_offline$' <<< "$out"; then
+	tap_ok "provider-unload: the writer is in offline_pages() through the provider's offline (test_offline in its stack)"
+else
+	tap_not_ok "provider-unload: the writer is in offline_pages() through the provider's offline (test_offline in its stack)" "$out"
+fi
+rc=$(sed -n 's/^in-flight: rc=\([0-9]*\) ms=.*/\1/p' <<< "$out")
+ms=$(sed -n 's/^in-flight: rc=[0-9]* ms=\([0-9]*\)/\1/p' <<< "$out")
+expect "provider-unload: rmmod fails while the offline is in flight" "$rc" 1
+if [ -n "$ms" ] && [ "$ms" -lt 10000 ]; then
+	tap_ok "provider-unload: rmmod returned in $ms ms (under 10 s)"
+else
+	tap_not_ok "provider-unload: rmmod returned in under 10 s" "$out"
+fi
+expect "provider-unload: the writer was still in flight after it" \
+	"$(grep -c '^in-flight: writer still in flight' <<< "$out")" 1
+expect "provider-unload: rmmod $MOD once the writer is gone" "$(rmmod $MOD 2>&1; echo "rc=$?")" rc=0
+expect "provider-unload: memory$n offlines afterwards" "$(sysfs_write $MEM/memory$n/state offline)" OK
