@@ -16,7 +16,10 @@ set -u
 # allocates on their nodes until it has one.  With IN_FLIGHT set, the
 # command it holds is run (bash -c) while the writer is in offline_pages(),
 # before the writer is killed; its output is printed, each line prefixed
-# with "in-flight: ".
+# with "in-flight: ".  With OFFLINER set, that command (bash -c) offlines
+# the block instead of a writer, and is in flight once the block's state
+# is going-offline; IN_FLIGHT runs then, and the pin is released for it
+# to finish (no stack: the offliner may be a kworker).
 . "$(dirname "$0")/lib.sh"
 bs=$(block_size)
 stop=$(mktemp -u /tmp/offline-stack.XXXXXX)
@@ -91,6 +94,24 @@ case "$pinned" in
 [0-9]*)
 	n=$pinned
 	echo "block memory$n"
+	if [ -n "${OFFLINER:-}" ]; then
+		# Another offliner (an ACPI eject: a kworker offlines the
+		# block): in flight once the block is going-offline.
+		bash -c "$OFFLINER" > /dev/null 2>&1 &
+		offliner=$!
+		if wait_for 60 grep -qx going-offline "$MEM/memory$n/state"; then
+			echo "in flight: memory$n going-offline"
+			[ -z "${IN_FLIGHT:-}" ] || bash -c "$IN_FLIGHT" 2>&1 | sed 's/^/in-flight: /'
+			echo "in-flight: memory$n $(cat "$MEM/memory$n/state" 2>&1)"
+		else
+			echo "error: memory$n did not go offline in 60 s (state: $(cat $MEM/memory$n/state))"
+		fi
+		touch "$stop"
+		wait $helper 2> /dev/null
+		wait $offliner 2> /dev/null
+		rm -f "$stop" "$stop.pinned"
+		exit 0
+	fi
 	taskset -c 0 /usr/bin/python3 -c '
 import os, sys
 fd = os.open(sys.argv[1], os.O_WRONLY)

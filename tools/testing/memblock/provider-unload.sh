@@ -65,3 +65,38 @@ expect "provider-unload: the writer was still in flight after it" \
 	"$(grep -c '^in-flight: writer still in flight' <<< "$out")" 1
 expect "provider-unload: rmmod $MOD once the writer is gone" "$(rmmod $MOD 2>&1; echo "rc=$?")" rc=0
 expect "provider-unload: memory$n offlines afterwards" "$(sysfs_write $MEM/memory$n/state offline)" OK
+
+# The same with the offline in a kworker (ACPI eject), which no signal
+# ever stops: the eject of a DIMM whose movable block holds a pinned page.
+progress "provider-unload: rmmod while an ACPI eject offlines a DIMM through $MOD"
+SIZE=$((256 << 20))
+before=$(memory_blocks)
+auto0=$(cat $MEM/auto_online_blocks)
+expect "provider-unload: DIMM hot-added, its blocks online movable" \
+	"$(sysfs_write $MEM/auto_online_blocks online_movable) $(qmp_ram_backend_add unload0 $SIZE) $(qmp_dimm_add unload0 1)" \
+	'OK {"return": {}} {"return": {}}'
+have_new() { [ "$(blocks_added "$before" | wc -l)" = "$((SIZE / bs))" ]; }
+wait_for 120 have_new
+sysfs_write $MEM/auto_online_blocks "$auto0" > /dev/null
+dimm=$(blocks_added "$before" | sed 's/^memory//' | tr '\n' ' ')
+expect "provider-unload: modprobe $MOD" "$(modprobe $MOD 2>&1; echo "rc=$?")" rc=0
+out=$(OFFLINER=". '$DIR/lib.sh'; qmp_dimm_del unload0" \
+	IN_FLIGHT="t0=\$(date +%s%N); rmmod $MOD; echo \"rc=\$? ms=\$(( (\$(date +%s%N) - t0) / 1000000 ))\"" \
+	bash "$DIR/offline-stack.sh" $dimm)
+rc=$(sed -n 's/^in-flight: rc=\([0-9]*\) ms=.*/\1/p' <<< "$out")
+ms=$(sed -n 's/^in-flight: rc=[0-9]* ms=\([0-9]*\)/\1/p' <<< "$out")
+expect "provider-unload: the eject's offline was in flight (going-offline)" "$(grep -c '^in flight: memory[0-9]* going-offline' <<< "$out")" 1
+expect "provider-unload: rmmod fails while the eject's offline is in flight" "$rc" 1
+if [ -n "$ms" ] && [ "$ms" -lt 10000 ]; then
+	tap_ok "provider-unload: rmmod returned in $ms ms (under 10 s), the eject in flight"
+else
+	tap_not_ok "provider-unload: rmmod returned in under 10 s, the eject in flight" "$out"
+fi
+gone() { [ -z "$(blocks_added "$before")" ]; }
+if wait_for 120 gone; then
+	tap_ok "provider-unload: the eject finished once the page was unpinned"
+else
+	tap_not_ok "provider-unload: the eject finished once the page was unpinned" "$out" "$(dmesg | tail -20)"
+fi
+expect "provider-unload: QMP object-del, rmmod $MOD" \
+	"$(qmp_object_del unload0) $(rmmod $MOD 2>&1; echo "rc=$?")" '{"return": {}} rc=0'
