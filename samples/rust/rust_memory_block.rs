@@ -275,8 +275,9 @@ impl Operations for RustMemoryBlock {
 }
 
 impl kernel::Module for RustMemoryBlock {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
         let provider = Registration::register(
+            Some(module),
             c_str!("rust_memory_block"),
             Some(&BLOCK_FILES),
             Some(&ROOT_FILES),

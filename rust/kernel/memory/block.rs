@@ -14,6 +14,7 @@ use crate::{
     str::CStr,
     sysfs::{AttributeGroup, DeviceContainer},
     types::{ARef, AlwaysRefCounted, Opaque},
+    ThisModule,
 };
 use core::{marker::PhantomData, ptr::NonNull};
 
@@ -914,11 +915,11 @@ unsafe extern "C" fn offline_callback<T: Operations>(mem: *mut bindings::memory_
 /// files of the same names of every block and of the memory root; dropping it gives the blocks
 /// back to the built-in driver.
 ///
-/// The devices and their files stay: userspace sees nothing change. Registering and dropping
-/// take no hotplug lock, so they can be done with any guard held; dropping waits for the
-/// operations and file callbacks in flight (an offline in progress can take a while), so it must
-/// not be done from one of them: keep the registration in the module, not where a callback can
-/// reach it.
+/// The devices and their files stay: userspace sees nothing change. Registering takes no hotplug
+/// lock; dropping takes none either, but waits for the operations and file callbacks in flight
+/// (an offline in progress can take a while), which take the hotplug locks and block locks: it
+/// must not be done from one of them, nor with a guard held. Keep the registration in the
+/// module, not where a callback can reach it.
 ///
 /// The operations must leave the block in the state they report: an operation that returns
 /// `Ok(())` without the block online (or offline), or an error with it, is fixed up by the C side
@@ -958,10 +959,11 @@ unsafe extern "C" fn offline_callback<T: Operations>(mem: *mut bindings::memory_
 /// static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
 /// attribute_group!(static BLOCK_FILES: MemoryBlockFile = [PHYS_INDEX]);
 ///
-/// let provider = Registration::<Example>::register(c_str!("example"), Some(&BLOCK_FILES), None)?;
+/// let provider =
+///     Registration::<Example>::register(None, c_str!("example"), Some(&BLOCK_FILES), None)?;
 /// // A second provider is refused.
 /// assert_eq!(
-///     Registration::<Example>::register(c_str!("second"), None, None).err(),
+///     Registration::<Example>::register(None, c_str!("second"), None, None).err(),
 ///     Some(EBUSY)
 /// );
 /// drop(provider);
@@ -1024,10 +1026,16 @@ impl<T: Operations> Registration<T> {
     /// `block_files` and `root_files` serve the files of the same names of every block and of
     /// the memory root (`/sys/devices/system/memory`).
     ///
+    /// `module` is the module of the caller (`None` for built-in code): while one of the
+    /// operations or callbacks runs, it cannot be unloaded (rmmod fails: in use), and if it goes
+    /// away with the registration leaked, the C side unregisters it first.
+    ///
     /// Fails with `EBUSY` if another provider is registered, and with `EINVAL` if a file of
     /// `block_files` or `root_files` has no file of the built-in driver to serve (a name it does
-    /// not have, a `show` for a file it cannot read, a `store` for one it cannot write).
+    /// not have, a `show` for a file it cannot read, a `store` for one it cannot write), or if
+    /// the name, the files or the operations are in a module other than `module`.
     pub fn register(
+        module: Option<&'static ThisModule>,
         name: &'static CStr,
         block_files: Option<&'static AttributeGroup<MemoryBlockFile>>,
         root_files: Option<&'static AttributeGroup<Device>>,
@@ -1035,6 +1043,7 @@ impl<T: Operations> Registration<T> {
         // SAFETY: All-zero bytes are a valid, empty `struct memory_block_provider`.
         let mut raw: bindings::memory_block_provider = unsafe { core::mem::zeroed() };
         raw.name = name.as_char_ptr();
+        raw.owner = module.map_or(core::ptr::null_mut(), |module| module.as_ptr());
         if T::HAS_ONLINE {
             raw.online = Some(online_callback::<T>);
         }

@@ -49,12 +49,14 @@ case_bad() {
 		"$(dmesg_since "$mark" | grep -c "provider $MOD: .* repaired")" 1
 }
 case_bad "online does nothing, returns 0" 2 online "EIO offline 0 -"
+case_bad "online marks the block online, pages offline, returns 0" 7 online_movable "EIO offline 0 -"
 case_bad "online onlines, leaves going-offline, returns EIO" 1 online_movable "OK online 1 zone"
 expect "provider-bad: offline again" "$(sysfs_write "$blk/state" offline) $(cat "$blk/state")" "OK offline"
 case_bad "online onlines, leaves no zone" 3 online_movable "OK online 1 zone"
 expect "provider-bad: the zone is the one onlined to" "$(cat "$blk/valid_zones")" Movable
 expect "provider-bad: offline again" "$(sysfs_write "$blk/state" offline) $(cat "$blk/state")" "OK offline"
 case_bad "online onlines, returns EIO" 4 online_movable "OK online 1 zone"
+case_bad "offline does nothing, returns 0" 8 offline "EIO online 1 zone"
 case_bad "offline leaves going-offline, returns EBUSY" 6 offline "EBUSY online 1 zone"
 case_bad "offline offlines, returns EIO" 5 offline "OK offline 0 -"
 expect "provider-bad: the block onlines and offlines as it should afterwards" \

@@ -133,8 +133,9 @@ struct MemblockRustTest {
 }
 
 impl kernel::Module for MemblockRustTest {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
+    fn init(module: &'static ThisModule) -> Result<Self> {
         let provider = Registration::register(
+            Some(module),
             c_str!("memblock_rust_test"),
             Some(&BLOCK_FILES),
             Some(&ROOT_FILES),

@@ -48,10 +48,14 @@ attribute_group!(static ROOT_ATTRS: Device = [NAME]);
 fn case() -> Result {
     #[cfg(not(wrong))]
     let provider =
-        Registration::<Ops>::register(c_str!("case"), Some(&BLOCK_ATTRS), Some(&ROOT_ATTRS))?;
+        Registration::<Ops>::register(None, c_str!("case"), Some(&BLOCK_ATTRS), Some(&ROOT_ATTRS))?;
     #[cfg(wrong)]
-    let provider =
-        Registration::<Ops>::register(c_str!("case"), Some(&BLOCK_ATTRS), Some(&BLOCK_ATTRS))?;
+    let provider = Registration::<Ops>::register(
+        None,
+        c_str!("case"),
+        Some(&BLOCK_ATTRS),
+        Some(&BLOCK_ATTRS),
+    )?;
     drop(provider);
     Ok(())
 }

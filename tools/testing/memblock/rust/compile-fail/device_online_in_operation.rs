@@ -22,7 +22,7 @@ impl Operations for Ops {
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let provider = Registration::<Ops>::register(kernel::c_str!("case"), None, None)?;
+    let provider = Registration::<Ops>::register(None, kernel::c_str!("case"), None, None)?;
     drop(provider);
     Ok(())
 }
