@@ -44,7 +44,7 @@ run "cat $MEM/memory$n/state $MEM/memory$n/valid_zones"
 run "grep MemTotal /proc/meminfo"
 run "lsmem -o RANGE,SIZE,STATE,REMOVABLE,BLOCK,NODE,ZONES"
 mark=$(dmesg | wc -l)
-run "rmmod rust_memory_block"
+run "rmmod_retry rust_memory_block"
 run "dmesg | tail -n +$((mark + 1)) | grep -E 'rust_memory_block|memory block devices'"
 run "cat $MEM/memory$n/state"
 echo "# The lock order lockdep recorded: the memory hotplug lock, then a block's lock"

@@ -120,7 +120,7 @@ if [ -n "$RUST" ]; then
 	r_online=$(sysfs_write $MEM/$last/state online; sysfs_write $MEM/$last/online 1; cat $MEM/$last/state)
 	served "$H: onlining $last through state and online (refused)" rust state_store online state_show
 	dump0=$(bash "$(dirname "$0")/dump.sh")
-	expect "$T: rmmod rust_memory_block with the DIMM online" "$(rmmod rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
+	expect "$T: rmmod rust_memory_block with the DIMM online" "$(rmmod_retry rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
 	expect "$T: the sysfs dump is the same after rmmod" "$(bash "$(dirname "$0")/dump.sh" | cmp -s - <(echo "$dump0") && echo same)" same
 	served_mark
 	c_online=$(sysfs_write $MEM/$last/state online; sysfs_write $MEM/$last/online 1; cat $MEM/$last/state)
@@ -165,10 +165,10 @@ if [ -n "${DIMM_PROVIDER:-}" ]; then
 	off=$(provider_count offline)
 	expect "$T: the eject offlined the $nnew blocks through the provider's offline operation ($off0 -> $off)" \
 		"$((off - off0))" "$nnew"
-	expect "$T: rmmod $MOD" "$(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0"
+	expect "$T: rmmod $MOD" "$(rmmod_retry $MOD 2>&1; echo "rc=$?")" "rc=0"
 fi
 if [ "${DIMM_DRIVER:-}" = rust ]; then
-	expect "$T: rmmod rust_memory_block" "$(rmmod rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
+	expect "$T: rmmod rust_memory_block" "$(rmmod_retry rust_memory_block 2>&1; echo "rc=$?")" "rc=0"
 fi
 r=$(qmp_object_del dimm0)
 expect "$T: QMP object-del the backend" "$r" '{"return": {}}'

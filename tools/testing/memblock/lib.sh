@@ -119,6 +119,25 @@ wait_for() {
 	done
 }
 
+# rmmod_retry MODULE: rmmod, again while it fails because the module is in
+# use (a memory block provider's module is, while one of its operations or
+# file callbacks runs: udevd or lsmem reading a file is enough), for up to
+# 10 s; rmmod's output and status are the last attempt's.
+rmmod_retry() {
+	local end=$((SECONDS + 10)) out rc
+	while :; do
+		out=$(rmmod "$1" 2>&1)
+		rc=$?
+		[ "$rc" = 0 ] && break
+		case "$out" in
+		*"in use"*|*"temporarily unavailable"*) [ $SECONDS -lt $end ] && { sleep 0.05; continue; } ;;
+		esac
+		break
+	done
+	[ -z "$out" ] || printf '%s\n' "$out"
+	return "$rc"
+}
+
 # The virtio-mem device QEMU was started with (host/guest.sh).
 VIRTIO_MEM_DEV=${VIRTIO_MEM_ID:-vm0}
 # virtio_mem_request BYTES: ask QEMU for BYTES of the virtio-mem device

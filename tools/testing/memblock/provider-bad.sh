@@ -74,5 +74,5 @@ else
 	tap_not_ok "provider-bad: the eject removed the DIMM's blocks" "left: $(blocks_added "$before" | tr '\n' ' ')" "$(dmesg | tail -20)"
 fi
 expect "provider-bad: QMP object-del the backend" "$(qmp_object_del bad0)" '{"return": {}}'
-expect "provider-bad: rmmod $MOD" "$(rmmod $MOD 2>&1; echo "rc=$?")" rc=0
+expect "provider-bad: rmmod $MOD" "$(rmmod_retry $MOD 2>&1; echo "rc=$?")" rc=0
 sysfs_write $MEM/auto_online_blocks "$auto0" > /dev/null

@@ -19,7 +19,7 @@ progress "provider-unload: a leaked registration, rmmod with an offline in fligh
 
 mark=$(dmesg | wc -l)
 expect "provider-unload: modprobe $MOD leak=1" "$(modprobe $MOD leak=1 2>&1; echo "rc=$?")" rc=0
-expect "provider-unload: rmmod $MOD, which leaves its provider registered" "$(rmmod $MOD 2>&1; echo "rc=$?")" rc=0
+expect "provider-unload: rmmod $MOD, which leaves its provider registered" "$(rmmod_retry $MOD 2>&1; echo "rc=$?")" rc=0
 expect "provider-unload: the core unregistered it, with a warning naming the module and the provider" \
 	"$(dmesg_since "$mark" | grep -c "memory: module $MOD went away without unregistering memory block provider $MOD")" 1
 errs=0
@@ -30,7 +30,7 @@ for f in $MEM/* $MEM/memory*/*; do
 done
 expect "provider-unload: every readable file of the memory devices reads afterwards" "$errs" 0
 expect "provider-unload: $MOD loads again (no provider left registered)" \
-	"$(modprobe $MOD 2>&1; echo "rc=$?") $(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0 rc=0"
+	"$(modprobe $MOD 2>&1; echo "rc=$?") $(rmmod_retry $MOD 2>&1; echo "rc=$?")" "rc=0 rc=0"
 
 # A movable block of probed memory, for the writer.
 bs=$(block_size)
@@ -63,7 +63,7 @@ else
 fi
 expect "provider-unload: the writer was still in flight after it" \
 	"$(grep -c '^in-flight: writer still in flight' <<< "$out")" 1
-expect "provider-unload: rmmod $MOD once the writer is gone" "$(rmmod $MOD 2>&1; echo "rc=$?")" rc=0
+expect "provider-unload: rmmod $MOD once the writer is gone" "$(rmmod_retry $MOD 2>&1; echo "rc=$?")" rc=0
 expect "provider-unload: memory$n offlines afterwards" "$(sysfs_write $MEM/memory$n/state offline)" OK
 
 # The same with the offline in a kworker (ACPI eject), which no signal
@@ -99,4 +99,4 @@ else
 	tap_not_ok "provider-unload: the eject finished once the page was unpinned" "$out" "$(dmesg | tail -20)"
 fi
 expect "provider-unload: QMP object-del, rmmod $MOD" \
-	"$(qmp_object_del unload0) $(rmmod $MOD 2>&1; echo "rc=$?")" '{"return": {}} rc=0'
+	"$(qmp_object_del unload0) $(rmmod_retry $MOD 2>&1; echo "rc=$?")" '{"return": {}} rc=0'

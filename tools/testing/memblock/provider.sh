@@ -46,7 +46,7 @@ fd = int(sys.argv[1]); os.lseek(fd, 0, 0)
 try: os.write(fd, (sys.argv[2] + "\n").encode()); print("OK")
 except OSError as e: print(errno.errorcode.get(e.errno, str(e.errno)))' "$1" "$2"; }
 load() { modprobe $MOD 2>&1; echo "rc=$?"; }
-unload() { rmmod $MOD 2>&1; echo "rc=$?"; }
+unload() { rmmod_retry $MOD 2>&1; echo "rc=$?"; }
 
 bs=$(block_size)
 b32=$MEM/memory$((0x100000000 / bs))
@@ -192,7 +192,7 @@ sysfs_write "$MEM/memory$n/state" online_movable > "$out.store" &
 writer=$!
 sleep 1
 t0=$(date +%s%N)
-r=$(unload)
+r=$(rmmod $MOD 2>&1; echo "rc=$?")
 t1=$(date +%s%N)
 case "$r" in
 *"in use"*rc=1|*"temporarily unavailable"*rc=1) tap_ok "provider: rmmod $MOD with a show and a store in flight fails: in use" ;;
@@ -291,7 +291,7 @@ PY
 	# The loop publishes its count of completed cycles, atomically (rename),
 	# in $stop.n.
 	( i=0; while [ ! -e "$stop" ]; do
-		if modprobe $MOD && rmmod $MOD; then i=$((i + 1)); else echo "cycle $i failed" >&2; fi
+		if modprobe $MOD && rmmod_retry $MOD > /dev/null; then i=$((i + 1)); else echo "cycle $i failed" >&2; fi
 		echo "$i" > "$stop.t"; mv "$stop.t" "$stop.n"
 	done ) &
 	loop=$!
@@ -394,7 +394,7 @@ else
 		"${errs[@]}" "hard: $nh, soft: $ns in $rounds rounds, retries: $retries, cycles: $cycles"
 fi
 expect "provider: HardwareCorrupted back to its value (every poison counted and uncounted)" "$(( $(hwc) - h0 ))" 0
-if lsmod | grep -q "^$MOD "; then rmmod $MOD; fi
+if lsmod | grep -q "^$MOD "; then rmmod_retry $MOD; fi
 
 # Fault injection: the take-over and the give-back allocate nothing, and
 # rmmod cannot fail.  /proc/self/fail-nth makes the Nth allocation of the
@@ -472,4 +472,4 @@ if [ ${#bad[@]} = 0 ] && [ "$out" = "ok not-reached" ]; then
 else
 	tap_not_ok "provider: rmmod with its Nth allocation failing succeeds for every N" "${bad[@]}" "last: N=$n $out"
 fi
-if lsmod | grep -q "^$MOD "; then rmmod $MOD; fi
+if lsmod | grep -q "^$MOD "; then rmmod_retry $MOD; fi

@@ -167,7 +167,7 @@ fi
 expect "rust: memory$id offline after it, MemTotal back" "$(cat $b/state) $(mem_total_kb)" "offline $t0"
 
 mark=$(dmesg | wc -l)
-expect "rust: rmmod $MOD" "$(rmmod $MOD 2>&1; echo "rc=$?")" "rc=0"
+expect "rust: rmmod $MOD" "$(rmmod_retry $MOD 2>&1; echo "rc=$?")" "rc=0"
 expect "rust: the built-in driver serves the blocks again" \
 	"$(dmesg_since "$mark" | grep -c 'memory: memory block devices served by the built-in driver')" 1
 # What the module counted: one probe, the onlines and offlines of memory$id

@@ -311,7 +311,7 @@ progress "rust-driver: rmmod $DRV"
 dump1=$(bash "$DIR/dump.sh")
 lsmem1=$(lsmem_all)
 mark=$(dmesg | wc -l)
-expect "rust-driver: rmmod $DRV" "$(rmmod $DRV 2>&1; echo "rc=$?")" "rc=0"
+expect "rust-driver: rmmod $DRV" "$(rmmod_retry $DRV 2>&1; echo "rc=$?")" "rc=0"
 expect "rust-driver: the built-in driver serves again" \
 	"$(dmesg_since "$mark" | grep -c "memory: memory block devices served by the built-in driver")" 1
 served_mark

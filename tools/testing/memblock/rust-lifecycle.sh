@@ -165,7 +165,7 @@ wait_for 30 started || echo "rust-lifecycle: the writer did not say it runs with
 served "rust-lifecycle: the writes before the rmmod" rust state_store probe_store online offline
 t0=$(date +%s%N)
 touch "$stop.rmmod"
-r=$(rmmod $DRV 2>&1; echo "rc=$?")
+r=$(rmmod_retry $DRV 2>&1; echo "rc=$?")
 touch "$stop.done"
 t1=$(date +%s%N)
 served_mark

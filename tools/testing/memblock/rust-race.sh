@@ -295,6 +295,6 @@ expect "rust-race: every block accounted for: the probed ones present and online
 	"$left|$(for b in $probed; do cat $MEM/$b/state; done | sort -u | tr '\n' ' ')" "$probed|online "
 expect "rust-race: MemTotal grew by the probed blocks only" "$(mem_total_kb)" \
 	"$(( total0 + $(wc -w <<< "$probed") * bs / 1024 ))"
-expect "rust-race: rmmod $DRV" "$(rmmod $DRV 2>&1; echo "rc=$?")" "rc=0"
+expect "rust-race: rmmod $DRV" "$(rmmod_retry $DRV 2>&1; echo "rc=$?")" "rc=0"
 echo "$auto0" > $MEM/auto_online_blocks
 rm -rf "$out"
