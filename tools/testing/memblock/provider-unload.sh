@@ -22,13 +22,13 @@ expect "provider-unload: modprobe $MOD leak=1" "$(modprobe $MOD leak=1 2>&1; ech
 expect "provider-unload: rmmod $MOD, which leaves its provider registered" "$(rmmod_retry $MOD 2>&1; echo "rc=$?")" rc=0
 expect "provider-unload: the core unregistered it, with a warning naming the module and the provider" \
 	"$(dmesg_since "$mark" | grep -c "memory: module $MOD went away without unregistering memory block provider $MOD")" 1
-errs=0
+bad=()
 for f in $MEM/* $MEM/memory*/*; do
-	[ -f "$f" ] && [ -r "$f" ] || continue
-	case "${f##*/}" in uevent) continue ;; esac
-	cat "$f" > /dev/null 2>&1 || { echo "# read $f failed" >&2; errs=$((errs + 1)); }
+	# Files with a read bit (root reads write-only ones too, with EIO).
+	[ -f "$f" ] && [ $((0$(stat -c %a "$f") & 0444)) != 0 ] || continue
+	cat "$f" > /dev/null 2>&1 || bad+=("$f")
 done
-expect "provider-unload: every readable file of the memory devices reads afterwards" "$errs" 0
+expect "provider-unload: every readable file of the memory devices reads afterwards" "${bad[*]}" ""
 expect "provider-unload: $MOD loads again (no provider left registered)" \
 	"$(modprobe $MOD 2>&1; echo "rc=$?") $(rmmod_retry $MOD 2>&1; echo "rc=$?")" "rc=0 rc=0"
 
