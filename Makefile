@@ -55,7 +55,7 @@ bisect-check: build
 # The lockdep class patch alone on the pristine tree: lockdep must report
 # the 2015 deadlock's cycle on a hot-add and an online (a kernel build).
 lockdep-control: prepare
-	@bash host/lockdep-control.sh
+	@bash host/lockdep-control-check.sh
 
 clean:
 	rm -rf $(BUILD)/out $(BUILD)/kselftest

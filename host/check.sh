@@ -190,6 +190,10 @@ TREE=$BUILD/linux-nop run_plan nop 600 ""
 say "waiting for the host checks (the series, the Rust code)"
 host_results
 
+say "the lockdep control: the lockdep class patch alone on the pristine tree, built (memory.c and a link, with build/linux-base's objects in ccache) and booted: a probe and an online must be reported as the 2015 deadlock (about 2 minutes)"
+host_start host/lockdep-control
+host_results
+
 say "boot 3/6: the suite (about 9 minutes under TCG)"
 run_plan suite 1800 ""
 dump_equal host/base-dump "series: sysfs dump at boot identical to the pristine kernel's" \

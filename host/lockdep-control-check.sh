@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# make lockdep-control: the second negative control of the lockdep class.
+# make lockdep-control (and make check, as host/lockdep-control): the
+# second negative control of the lockdep class.
 #
 # The patch that gives every memory block's device mutex a lockdep class
 # (patches/series: "give memory block device locks a lockdep class") is
