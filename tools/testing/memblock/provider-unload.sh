@@ -32,18 +32,32 @@ expect "provider-unload: every readable file of the memory devices reads afterwa
 expect "provider-unload: $MOD loads again (no provider left registered)" \
 	"$(modprobe $MOD 2>&1; echo "rc=$?") $(rmmod_retry $MOD 2>&1; echo "rc=$?")" "rc=0 rc=0"
 
-# A movable block of probed memory, for the writer.
+# A movable block of probed memory, for the writer: one the tests before
+# left online movable, or one they left offline (onlined movable), or a
+# block not probed yet (probed and onlined movable).
 bs=$(block_size)
-n=
-for i in $(seq $((0x100000000 / bs)) $((0x13fffffff / bs))); do
-	[ -e "$MEM/memory$i" ] || { n=$i; break; }
-done
+range=$(seq $((0x100000000 / bs)) $((0x13fffffff / bs)))
+n=$(movable_blocks $(for i in $range; do [ -e "$MEM/memory$i" ] && echo "memory$i"; done) | head -1)
+n=${n#memory}
 if [ -z "$n" ]; then
-	tap_not_ok "provider-unload: a block of the probe range is free" "$(memory_blocks | tr '\n' ' ')"
+	for i in $range; do
+		if [ ! -e "$MEM/memory$i" ]; then
+			sysfs_write $MEM/probe $(printf '0x%x' $((i * bs))) > /dev/null
+		fi
+		if [ "$(cat $MEM/memory$i/state 2>/dev/null)" = offline ] &&
+			[ "$(sysfs_write $MEM/memory$i/state online_movable)" = OK ]; then
+			n=$i
+			break
+		fi
+	done
+fi
+if [ -n "$n" ]; then
+	tap_ok "provider-unload: memory$n of the probe range is online movable"
+else
+	tap_not_ok "provider-unload: a block of the probe range is online movable" \
+		"$(for b in $MEM/memory*; do echo "${b##*/} $(cat $b/state) $(cat $b/valid_zones)"; done)"
 	exit 0
 fi
-expect "provider-unload: probe memory$n, online_movable" \
-	"$(sysfs_write $MEM/probe $(printf '0x%x' $((n * bs)))) $(sysfs_write $MEM/memory$n/state online_movable)" "OK OK"
 expect "provider-unload: modprobe $MOD" "$(modprobe $MOD 2>&1; echo "rc=$?")" rc=0
 progress "provider-unload: rmmod while a writer offlines memory$n through $MOD"
 out=$(IN_FLIGHT="t0=\$(date +%s%N); rmmod $MOD; echo \"rc=\$? ms=\$(( (\$(date +%s%N) - t0) / 1000000 ))\"" \
@@ -64,7 +78,7 @@ fi
 expect "provider-unload: the writer was still in flight after it" \
 	"$(grep -c '^in-flight: writer still in flight' <<< "$out")" 1
 expect "provider-unload: rmmod $MOD once the writer is gone" "$(rmmod_retry $MOD 2>&1; echo "rc=$?")" rc=0
-expect "provider-unload: memory$n offlines afterwards" "$(sysfs_write $MEM/memory$n/state offline)" OK
+expect "provider-unload: memory$n is online movable again afterwards" "$(cat $MEM/memory$n/state $MEM/memory$n/valid_zones | tr '\n' ' ')" "online Movable "
 
 # The same with the offline in a kworker (ACPI eject), which no signal
 # ever stops: the eject of a DIMM whose movable block holds a pinned page.
