@@ -55,6 +55,9 @@ expect "provider-bad: offline again" "$(sysfs_write "$blk/state" offline) $(cat 
 case_bad "online onlines, leaves no zone" 3 online_movable "OK online 1 zone"
 expect "provider-bad: the zone is the one onlined to" "$(cat "$blk/valid_zones")" Movable
 expect "provider-bad: offline again" "$(sysfs_write "$blk/state" offline) $(cat "$blk/state")" "OK offline"
+case_bad "online onlines, leaves another zone" 9 online_movable "OK online 1 zone"
+expect "provider-bad: the zone is the one onlined to, again" "$(cat "$blk/valid_zones")" Movable
+expect "provider-bad: offline again" "$(sysfs_write "$blk/state" offline) $(cat "$blk/state")" "OK offline"
 case_bad "online onlines, returns EIO" 4 online_movable "OK online 1 zone"
 case_bad "offline does nothing, returns 0" 8 offline "EIO online 1 zone"
 case_bad "offline leaves going-offline, returns EBUSY" 6 offline "EBUSY online 1 zone"
