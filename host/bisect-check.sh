@@ -27,8 +27,9 @@ n=${#patches[@]}
 grep -q '^CONFIG_RUST=y' "$BUILD/linux-nop/.config" || die "the provider-off config has no CONFIG_RUST=y"
 
 declare -A CONFIG=([on]=$MAIN/.config [off]=$BUILD/linux-nop/.config)
+declare -A WT=([on]=$BUILD/linux-bisect [off]=$BUILD/linux-bisect-off)
 for v in on off; do
-	wt=$BUILD/linux-bisect; [ "$v" = on ] || wt=$BUILD/linux-bisect-off
+	wt=${WT[$v]}
 	if [ ! -d "$wt" ]; then
 		git -C "$MAIN" worktree prune
 		git -C "$MAIN" worktree add -q --detach "$wt" pristine || die "cannot create $wt"
@@ -41,7 +42,7 @@ first_bad=
 for k in $(seq 1 "$n"); do
 	p=${patches[$((k - 1))]}
 	for v in on off; do
-		wt=$BUILD/linux-bisect; [ "$v" = on ] || wt=$BUILD/linux-bisect-off
+		wt=${WT[$v]}
 		say "[$k/$n $v] $p"
 		# One patch more each round: files it does not touch keep their
 		# mtimes, so make rebuilds only what depends on what it touches.

@@ -14,8 +14,8 @@
 # hot-add, online and race and must report nothing.
 #
 # The tree is build/linux-control, a git worktree of build/linux at the tag
-# "pristine", configured as build/linux-base (no Rust) and sharing ccache
-# with the other builds.  Prints TAP and "N passed, N failed".
+# "pristine", configured as build/linux-base (no Rust; build/base.config)
+# and sharing ccache with the other builds.  Prints TAP and "N passed, N failed".
 set -uo pipefail
 STEP=lockdep-control
 . "$(dirname "$0")/env.sh"
@@ -25,7 +25,7 @@ CTL=$BUILD/linux-control
 t0=$SECONDS
 patch=$(grep -m1 'give-memory-block-device-locks' "$TOP/patches/series") ||
 	die "no lockdep class patch in patches/series"
-want=$(git -C "$MAIN" rev-parse pristine) || die "no pristine tag in $MAIN: run 'make prepare'"
+git -C "$MAIN" rev-parse -q --verify pristine > /dev/null || die "no pristine tag in $MAIN: run 'make prepare'"
 
 say "applying $patch alone to the pristine tree in $CTL"
 if [ ! -d "$CTL" ]; then
@@ -39,14 +39,12 @@ fi
 (cd "$CTL" && git -c user.name=control -c user.email=control@localhost am -q "$TOP/patches/$patch") ||
 	die "$patch does not apply alone to the pristine tree"
 
-frag=$BUILD/control.config
-grep -vE 'MEMORY_BLOCK_PROVIDER|SAMPLE_RUST_MEMORY_BLOCK|^CONFIG_RUST=|^CONFIG_SAMPLES_RUST=|^CONFIG_RUST_KERNEL_DOCTESTS=' \
-	"$TOP/configs/guest.config" > "$frag.new"
-if ! cmp -s "$frag.new" "$frag" || [ ! -f "$CTL/.config" ]; then
-	mv "$frag.new" "$frag"
+# The pristine kernel's config fragment, which host/base.sh writes (and
+# rewrites only when it changes): the same config, so ccache has its objects.
+frag=$BUILD/base.config
+[ -f "$frag" ] || die "no $frag: run 'make build-base'"
+if [ ! -f "$CTL/.config" ] || [ "$frag" -nt "$CTL/.config" ]; then
 	TREE=$CTL FRAG=$frag STEP=control-config bash "$TOP/host/config.sh" || die "configuring $CTL failed"
-else
-	rm -f "$frag.new"
 fi
 TREE=$CTL BUILD_LOG=$BUILD/build-control.log STEP=control-build bash "$TOP/host/build.sh" ||
 	die "building $CTL failed: see $BUILD/build-control.log"

@@ -160,6 +160,18 @@ qmp_object_del() {
 	qmp '{"execute": "object-del", "arguments": {"id": "'$1'"}}'
 }
 
+# lockdep_report LOG: the locks of the first lockdep report in LOG (kernel
+# log lines without timestamps), in three variables: wanted (the lock the
+# task was trying to take), held (the one it held) and chain (the locks of
+# the dependency chain, sorted, each followed by a space).
+lockdep_report() {
+	local log=$1
+	lock_after() { awk -v h="$1" 'found { if (match($0, /\([^)]*\)/)) { print substr($0, RSTART + 1, RLENGTH - 2); exit } } index($0, h) { found = 1 }' <<< "$log"; }
+	wanted=$(lock_after "is trying to acquire lock:")
+	held=$(lock_after "but task is already holding lock:")
+	chain=$(sed -nE 's/^[[:space:]]*-> #[0-9]+ \(([^)]*)\).*/\1/p' <<< "$log" | LC_ALL=C sort -u | tr '\n' ' ')
+}
+
 # debug_locks: 1 while lockdep is on, 0 once a report turned it off.
 debug_locks() {
 	awk '/debug_locks:/ { print $2 }' /proc/lockdep_stats

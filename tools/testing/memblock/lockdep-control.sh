@@ -1,7 +1,7 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 set -u
-# Guest side of make lockdep-control (host/lockdep-control.sh): in the
+# Guest side of make lockdep-control (host/lockdep-control-check.sh): in the
 # pristine kernel plus only the patch that gives memory block device
 # mutexes a lockdep class, a hot-add through "probe" and an online through
 # "state" must make lockdep report the circular dependency between
@@ -26,10 +26,7 @@ dmesg > "$OUT/dmesg.txt"
 
 n=$(grep -c 'WARNING: possible circular locking dependency detected' <<< "$log")
 expect "control: lockdep reports one possible circular locking dependency" "$n" 1
-lock_after() { awk -v h="$1" 'found { if (match($0, /\([^)]*\)/)) { print substr($0, RSTART + 1, RLENGTH - 2); exit } } index($0, h) { found = 1 }' <<< "$log"; }
-wanted=$(lock_after "is trying to acquire lock:")
-held=$(lock_after "but task is already holding lock:")
-chain=$(sed -nE 's/^[[:space:]]*-> #[0-9]+ \(([^)]*)\).*/\1/p' <<< "$log" | LC_ALL=C sort -u | tr '\n' ' ')
+lockdep_report "$log"
 expect "control: the held lock is the block's device mutex" "$held" memory_block_lock
 case "$wanted" in
 cpu_hotplug_lock|mem_hotplug_lock) tap_ok "control: the wanted lock is mem_hotplug_begin()'s ($wanted)" ;;

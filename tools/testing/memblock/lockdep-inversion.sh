@@ -42,10 +42,7 @@ else
 	exit 0
 fi
 # The lock named on the line after each heading: "ADDR (NAME){...}-{...}, at: ...".
-lock_after() { awk -v h="$1" 'found { if (match($0, /\([^)]*\)/)) { print substr($0, RSTART + 1, RLENGTH - 2); exit } } index($0, h) { found = 1 }' <<< "$log"; }
-wanted=$(lock_after "is trying to acquire lock:")
-held=$(lock_after "but task is already holding lock:")
-chain=$(sed -nE 's/^[[:space:]]*-> #[0-9]+ \(([^)]*)\).*/\1/p' <<< "$log" | LC_ALL=C sort -u | tr '\n' ' ')
+lockdep_report "$log"
 expect "lockdep: the held lock is the block lock" "$held" "memory_block_lock"
 case "$wanted" in
 cpu_hotplug_lock|mem_hotplug_lock) tap_ok "lockdep: the wanted lock is mem_hotplug_begin()'s ($wanted)" ;;
