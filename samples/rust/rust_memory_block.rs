@@ -194,7 +194,7 @@ impl AttributeOps for SoftOfflinePage {
 
     fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
         let phys_addr = page_address(writer)?;
-        failure::soft_offline_page(&DeviceHotplugGuard::lock_sysfs(writer)?, phys_addr)?;
+        failure::soft_offline_page(phys_addr)?;
         Ok(input.len())
     }
 }
@@ -211,7 +211,7 @@ impl AttributeOps for HardOfflinePage {
 
     fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
         let phys_addr = page_address(writer)?;
-        failure::memory_failure(&DeviceHotplugGuard::lock_sysfs(writer)?, phys_addr)?;
+        failure::memory_failure(phys_addr)?;
         Ok(input.len())
     }
 }

@@ -12,10 +12,28 @@
 
 use crate::{
     bindings,
-    error::{code::EPERM, to_result, Result},
-    memory::hotplug::DeviceHotplugGuard,
+    error::{code::EPERM, to_result, Error, Result},
     sysfs::AdminNumber,
 };
+
+/// Fails with `EDEADLK` if the current task holds the memory hotplug lock (a
+/// [`MemHotplugGuard`](crate::memory::hotplug::MemHotplugGuard) of the same `store`, or one leaked
+/// with `mem::forget`): a soft offline would wait for it in `get_online_mems()`, and a hard
+/// offline for `mf_mutex`, which a soft offline may hold while it waits for the lock.
+///
+/// C's files take no lock before these calls, and neither do these. Holding a
+/// [`DeviceHotplugGuard`](crate::memory::hotplug::DeviceHotplugGuard) across them is fine (it
+/// comes before the memory hotplug lock); holding a lock of the driver's own that its
+/// [`Operations`](crate::memory::block::Operations) take (under the memory hotplug lock) is not:
+/// lockdep reports that order, this check cannot see it.
+fn not_under_mem_hotplug() -> Result {
+    // SAFETY: The function has no preconditions; it reads who holds the lock, a value only the
+    // current task sets to itself.
+    if unsafe { bindings::mem_hotplug_held_by_current() } {
+        return Err(Error::from_errno(-(bindings::EDEADLK as i32)));
+    }
+    Ok(())
+}
 
 /// Returns the page frame number of the address, if the writer may offline pages
 /// (`CAP_SYS_ADMIN`, as C's files check) and wrote it to `file`; `EPERM` otherwise.
@@ -32,21 +50,21 @@ fn page_frame(phys_addr: AdminNumber<'_>, file: &str) -> Result<u64> {
 /// another page (or dropped if clean), and the page is never used again (until it is unpoisoned).
 /// A page that is poisoned already is not an error.
 ///
-/// It takes the memory hotplug lock for reading: the device hotplug guard, borrowed, proves that
-/// the caller holds no [`MemHotplugGuard`](crate::memory::hotplug::MemHotplugGuard) (which borrows
-/// it mutably), with which it would deadlock.
+/// It takes `mf_mutex`, then the memory hotplug lock for reading (`get_online_mems()`), and this
+/// function takes nothing before: as for C's file, a write during a long offline waits for the
+/// lock.
 ///
 /// Fails with `EPERM` if the writer lacks `CAP_SYS_ADMIN` or `phys_addr` was not written to a file
-/// named `soft_offline_page`, `ENXIO` if there is no page there, `EIO` if it is not online (or
-/// cannot be handled),
-/// `EBUSY` if it cannot be migrated, `EOPNOTSUPP` if soft offline is disabled
-/// (`vm.enable_soft_offline`).
+/// named `soft_offline_page`, `EDEADLK` if the current task holds the memory hotplug lock (see
+/// [`MemHotplugGuard`](crate::memory::hotplug::MemHotplugGuard)), `ENXIO` if there is no page
+/// there, `EIO` if it is not online (or cannot be handled), `EBUSY` if it cannot be migrated,
+/// `EOPNOTSUPP` if soft offline is disabled (`vm.enable_soft_offline`).
 ///
 /// # Examples
 ///
 /// ```
 /// use kernel::{device::Device, prelude::*};
-/// use kernel::memory::{failure::soft_offline_page, hotplug::DeviceHotplugGuard};
+/// use kernel::memory::failure::soft_offline_page;
 /// use kernel::sysfs::{AttributeOps, Writer};
 ///
 /// struct SoftOffline;
@@ -57,19 +75,15 @@ fn page_frame(phys_addr: AdminNumber<'_>, file: &str) -> Result<u64> {
 ///
 ///     fn store(_dev: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
 ///         let phys_addr = writer.admin().ok_or(EPERM)?.number()?;
-///         let device_hotplug = DeviceHotplugGuard::lock_sysfs(writer)?;
-///         soft_offline_page(&device_hotplug, phys_addr)?;
+///         soft_offline_page(phys_addr)?;
 ///         Ok(input.len())
 ///     }
 /// }
 /// assert!(SoftOffline::HAS_STORE);
 /// ```
-pub fn soft_offline_page(
-    device_hotplug: &DeviceHotplugGuard,
-    phys_addr: AdminNumber<'_>,
-) -> Result {
-    let _ = device_hotplug;
+pub fn soft_offline_page(phys_addr: AdminNumber<'_>) -> Result {
     let pfn = page_frame(phys_addr, "soft_offline_page")?;
+    not_under_mem_hotplug()?;
     // SAFETY: The function has no preconditions: it checks the page frame itself. An
     // administrator asked for it.
     to_result(unsafe { bindings::soft_offline_page(pfn as _, 0) })
@@ -83,18 +97,16 @@ pub fn soft_offline_page(
 /// A page that the hwpoison filter skips (`EOPNOTSUPP` from `memory_failure()`, for testing) is
 /// not an error, as for the `hard_offline_page` file.
 ///
-/// It takes `mf_mutex`, which a soft offline holds while it waits for the memory hotplug lock:
-/// the device hotplug guard, borrowed, proves that the caller holds no
-/// [`MemHotplugGuard`](crate::memory::hotplug::MemHotplugGuard), with which the two would
-/// deadlock.
+/// It takes `mf_mutex`, which a soft offline holds while it waits for the memory hotplug lock;
+/// this function takes nothing before, as C's file.
 ///
 /// It fails with `EPERM` if the writer lacks `CAP_SYS_ADMIN` or `phys_addr` was not written to a
-/// file named `hard_offline_page`, otherwise with the error of `memory_failure()`: `ENXIO` if
-/// there is no page there, `EHWPOISON` if it is poisoned already, `EBUSY` if it could not be
-/// isolated.
-pub fn memory_failure(device_hotplug: &DeviceHotplugGuard, phys_addr: AdminNumber<'_>) -> Result {
-    let _ = device_hotplug;
+/// file named `hard_offline_page`, `EDEADLK` if the current task holds the memory hotplug lock,
+/// otherwise with the error of `memory_failure()`: `ENXIO` if there is no page there,
+/// `EHWPOISON` if it is poisoned already, `EBUSY` if it could not be isolated.
+pub fn memory_failure(phys_addr: AdminNumber<'_>) -> Result {
     let pfn = page_frame(phys_addr, "hard_offline_page")?;
+    not_under_mem_hotplug()?;
     // SAFETY: The function has no preconditions: it checks the page frame itself. An
     // administrator asked for it.
     let ret =

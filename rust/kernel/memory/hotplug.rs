@@ -226,8 +226,10 @@ impl<'a> MemHotplugGuard<'a> {
     /// proves.
     pub fn begin(device_hotplug: &'a mut DeviceHotplugGuard) -> Self {
         let _ = device_hotplug;
-        // SAFETY: The function has no preconditions beyond being allowed to sleep; the lock is not
-        // held by this task, as the mutable borrow of the only device hotplug guard shows.
+        // SAFETY: The function has no preconditions beyond being allowed to sleep (a task holding
+        // the device hotplug lock may). No live guard of this task holds the lock: it would borrow
+        // `device_hotplug` mutably. A guard leaked with `mem::forget` still holds it, and this
+        // then waits forever: a deadlock, not undefined behaviour.
         unsafe { bindings::mem_hotplug_begin() };
         // INVARIANT: The lock was just taken, after the device hotplug lock.
         Self {

@@ -127,6 +127,7 @@ ensure_debugfs
 		run_test suite/rust-lifecycle bash "$DIR/rust-lifecycle.sh"
 		run_test suite/provider-bad bash "$DIR/provider-bad.sh"
 		run_test suite/provider-unload bash "$DIR/provider-unload.sh"
+		run_test suite/page-offline bash "$DIR/page-offline.sh"
 		run_test suite/abi-again bash "$DIR/abi.sh" "$KSRC" "abi (after the hot-add tests)"
 		run_test suite/kunit bash "$DIR/kunit.sh" "$KSRC"
 		;;

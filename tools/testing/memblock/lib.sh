@@ -43,8 +43,10 @@ try:
         os.close(fd)
     print("OK")
 except OSError as e:
-    # Python's errno module has no EHWPOISON (133 on x86).
-    print(errno.errorcode.get(e.errno) or {133: "EHWPOISON"}.get(e.errno, str(e.errno)))
+    # Python's errno module has no EHWPOISON (133 on x86), and names 35
+    # EDEADLOCK, the alias, rather than the kernel's EDEADLK.
+    names = {133: "EHWPOISON", 35: "EDEADLK"}
+    print(names.get(e.errno) or errno.errorcode.get(e.errno, str(e.errno)))
 PY
 }
 

@@ -80,7 +80,14 @@ expect "rust: probe $addr+4096 (not block-aligned) -> EINVAL" \
 # the number knows its file, and probe() refuses it.
 expect "rust: the address written to soft_offline_page, passed to probe() -> EPERM" \
 	"$(sysfs_write $MEM/soft_offline_page "$addr")" EPERM
-expect "rust: no block added by the rejected writes" "$(blocks_added "$before")" ""
+# The module's hard_offline_page asks for a hard offline with the memory
+# hotplug lock held: refused before memory_failure() runs (an address with
+# no memory, which memory_failure() would refuse with ENXIO).
+hwc0=$(hw_corrupted_kb)
+expect "rust: memory_failure() with the memory hotplug lock held -> EDEADLK" \
+	"$(sysfs_write $MEM/hard_offline_page 0x7ffff0000000)" EDEADLK
+expect "rust: no block added by the rejected writes, no page poisoned" \
+	"$(blocks_added "$before") $(( $(hw_corrupted_kb) - hwc0 ))" " 0"
 expect "rust: probe $addr" "$(sysfs_write $MEM/probe "$addr")" OK
 expect "rust: memory$id added" "$(blocks_added "$before")" "memory$id"
 expect "rust: probe $addr again -> EEXIST" "$(sysfs_write $MEM/probe "$addr")" EEXIST

@@ -5,7 +5,9 @@
 //! While loaded it is the memory block provider and serves, written with the abstractions, every
 //! block's `phys_index` and `state` (online and offline in the lock order of `kernel::memory`),
 //! the memory root's `probe` (and `soft_offline_page`, which misuses what root wrote to it as an
-//! address to probe, to show that `probe()` refuses it), and the online and offline operations
+//! address to probe, to show that `probe()` refuses it, and `hard_offline_page`, which asks for a
+//! hard offline with the memory hotplug lock held, to show that it is refused with `EDEADLK`),
+//! and the online and offline operations
 //! (with the built-in driver's code). It counts what it served and logs the counts when it is unloaded:
 //! `tools/testing/memblock/rust-abstractions.sh` checks that they match what it did, and that
 //! the files give what the built-in ones give.
@@ -16,6 +18,8 @@
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::memory::block::{Changing, MemoryBlockFile, Operations, Registration, StateRequest};
+#[cfg(CONFIG_MEMORY_FAILURE)]
+use kernel::memory::failure;
 use kernel::memory::hotplug::{probe, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard};
 use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer, Writer};
 use kernel::{attribute_group, c_str, device::Device, prelude::*};
@@ -113,6 +117,26 @@ impl Operations for Ops {
     }
 }
 
+/// A driver's mistake: a hard offline asked for with the memory hotplug lock held, where it could
+/// wait for `mf_mutex` while a soft offline holding it waits for the lock. `memory_failure()`
+/// refuses it (`EDEADLK`) whatever the address.
+#[cfg(CONFIG_MEMORY_FAILURE)]
+struct HardOfflineLocked;
+
+#[cfg(CONFIG_MEMORY_FAILURE)]
+#[vtable]
+impl AttributeOps for HardOfflineLocked {
+    type Target = Device;
+
+    fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
+        let phys_addr = writer.admin().ok_or(EACCES)?.number()?;
+        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs(writer)?;
+        let _mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
+        failure::memory_failure(phys_addr)?;
+        Ok(input.len())
+    }
+}
+
 static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
 static STATE: Attribute<State> = Attribute::read_write(c_str!("state"));
 static PROBE: Attribute<Probe> = Attribute::write_only(c_str!("probe"));
@@ -120,12 +144,17 @@ static PROBE: Attribute<Probe> = Attribute::write_only(c_str!("probe"));
 /// number root writes there knows its file, and `probe()` refuses it (`EPERM`).
 #[cfg(CONFIG_MEMORY_FAILURE)]
 static MISUSED_NUMBER: Attribute<Probe> = Attribute::write_only(c_str!("soft_offline_page"));
+#[cfg(CONFIG_MEMORY_FAILURE)]
+static HARD_OFFLINE_LOCKED: Attribute<HardOfflineLocked> =
+    Attribute::write_only(c_str!("hard_offline_page"));
 
 attribute_group!(static BLOCK_FILES: MemoryBlockFile = [PHYS_INDEX, STATE]);
 attribute_group!(static ROOT_FILES: Device = [
     PROBE,
     #[cfg(CONFIG_MEMORY_FAILURE)]
     MISUSED_NUMBER,
+    #[cfg(CONFIG_MEMORY_FAILURE)]
+    HARD_OFFLINE_LOCKED,
 ]);
 
 struct MemblockRustTest {
