@@ -16,7 +16,8 @@
 #
 # A run resumes after the last patch whose result is on record: a prefix
 # whose patches (by git patch-id) are those a previous run built, booted
-# and recorded in build/out/bisect/K/ok-on|off is not built again, so that
+# and recorded in build/bisect-out/K/ok-on|off (outside build/out, which
+# make check empties) is not built again, so that
 # editing the last patches rebuilds only from there.  BISECT_FRESH=1
 # starts from pristine.
 set -uo pipefail
@@ -48,8 +49,8 @@ done
 done_k=0
 if [ "${BISECT_FRESH:-0}" != 1 ]; then
 	for k in $(seq 1 "$n"); do
-		[ "$(cat "$BUILD/out/bisect/$k/ok-on" 2>/dev/null)" = "${PREFIX_ID[$k]}" ] &&
-			[ "$(cat "$BUILD/out/bisect/$k/ok-off" 2>/dev/null)" = "${PREFIX_ID[$k]}" ] || break
+		[ "$(cat "$BUILD/bisect-out/$k/ok-on" 2>/dev/null)" = "${PREFIX_ID[$k]}" ] &&
+			[ "$(cat "$BUILD/bisect-out/$k/ok-off" 2>/dev/null)" = "${PREFIX_ID[$k]}" ] || break
 		done_k=$k
 	done
 fi
@@ -90,12 +91,12 @@ if [ "$done_k" -eq 0 ]; then
 			die "cannot reset ${WT[$v]} to pristine"
 	done
 fi
-[ "$done_k" -eq 0 ] || say "patches 1-$done_k: as built, booted and recorded by an earlier run (build/out/bisect/1-$done_k); resuming at $((done_k + 1))"
+[ "$done_k" -eq 0 ] || say "patches 1-$done_k: as built, booted and recorded by an earlier run (build/bisect-out/1-$done_k); resuming at $((done_k + 1))"
 
 first_bad=
 for k in $(seq $((done_k + 1)) "$n"); do
 	p=${patches[$((k - 1))]}
-	out=$BUILD/out/bisect/$k
+	out=$BUILD/bisect-out/$k
 	rm -rf "$out"
 	mkdir -p "$out"
 	for v in on off; do
