@@ -14,7 +14,7 @@ set -u
 # rust_memory_block (served-by results).  The pages are unpoisoned after.
 #
 # usage: page-offline.sh                 the test
-#        page-offline.sh --in-flight TMP SOFT HARD
+#        page-offline.sh --in-flight TMP N
 #                                        (offline-stack.sh's IN_FLIGHT)
 . "$(dirname "$0")/lib.sh"
 DIR=$(cd "$(dirname "$0")" && pwd)
@@ -74,8 +74,34 @@ watch() {
 	fi
 }
 
+# free_page N SKIP...: a free page (buddy, KPF_BUDDY) of block N, from its
+# middle, not one of SKIP.
+free_page() {
+	/usr/bin/python3 - "$(( $(block_size) / 4096 ))" "$@" <<'PY'
+import struct, sys
+per, n, skip = int(sys.argv[1]), int(sys.argv[2]), {int(s, 0) for s in sys.argv[3:]}
+with open("/proc/kpageflags", "rb") as f:
+    for pfn in range(n * per + per // 2, (n + 1) * per):
+        f.seek(pfn * 8)
+        if struct.unpack("<Q", f.read(8))[0] & (1 << 10) and pfn not in skip:
+            print(pfn)
+            break
+PY
+}
+
 if [ "${1:-}" = --in-flight ]; then
-	tmp=$2 soft=$3 hard=$4
+	# The pages: free ones of block N, picked now that offline-stack.sh's
+	# helper holds only its pinned page (it allocated on the blocks' nodes
+	# until it had one), written to TMP.pages for the unpoison.
+	tmp=$2
+	soft=$(free_page "$3")
+	hard=$(free_page "$3" "${soft:-0}")
+	echo "$soft $hard" > "$tmp.pages"
+	if [ -z "$soft" ] || [ -z "$hard" ]; then
+		echo "pages: not two free pages in memory$3"
+		exit 0
+	fi
+	soft=$(printf '0x%x' $((soft * 4096))) hard=$(printf '0x%x' $((hard * 4096)))
 	write_at $MEM/hard_offline_page "$hard" "$tmp.hard" > /dev/null 2>&1 &
 	watch hard $! "$tmp.hard"
 	write_at $MEM/soft_offline_page "$soft" "$tmp.soft" > /dev/null 2>&1 &
@@ -88,7 +114,6 @@ modprobe hwpoison_inject 2> /dev/null
 served_setup
 hwc0=$(hw_corrupted_kb)
 bs=$(block_size)
-per=$((bs / 4096))
 range=$(seq $((0x100000000 / bs)) $((0x13fffffff / bs)))
 
 # Two blocks of the probe range online movable: one to offline, one for the
@@ -109,32 +134,11 @@ if [ ${#blocks[@]} -lt 2 ]; then
 fi
 off=${blocks[0]#memory} pages=${blocks[1]#memory}
 
-# free_page N SKIP...: a free page (buddy, KPF_BUDDY) of block N, from its
-# middle, not one of SKIP.
-free_page() {
-	/usr/bin/python3 - "$per" "$@" <<'PY'
-import struct, sys
-per, n, skip = int(sys.argv[1]), int(sys.argv[2]), {int(s, 0) for s in sys.argv[3:]}
-with open("/proc/kpageflags", "rb") as f:
-    for pfn in range(n * per + per // 2, (n + 1) * per):
-        f.seek(pfn * 8)
-        if struct.unpack("<Q", f.read(8))[0] & (1 << 10) and pfn not in skip:
-            print(pfn)
-            break
-PY
-}
-
 run() {
 	local who=$1 label=$2 tmp soft hard out w line k0 k1
 	tmp=$(mktemp -u /tmp/page-offline.XXXXXX)
-	soft=$(free_page "$pages")
-	hard=$(free_page "$pages" "${soft:-0}")
-	if [ -z "$soft" ] || [ -z "$hard" ]; then
-		tap_not_ok "page-offline ($label): two free pages in memory$pages" "soft: $soft hard: $hard"
-		return
-	fi
 	served_mark
-	out=$(IN_FLIGHT="bash '$DIR/page-offline.sh' --in-flight '$tmp' $(printf '0x%x 0x%x' $((soft * 4096)) $((hard * 4096)))" \
+	out=$(IN_FLIGHT="bash '$DIR/page-offline.sh' --in-flight '$tmp' $pages" \
 		bash "$DIR/offline-stack.sh" "$off")
 	# Both go through once the offline is gone, if not before.
 	wait_for 30 test -e "$tmp.soft" -a -e "$tmp.hard"
@@ -159,7 +163,8 @@ run() {
 		"$(served_since | awk '$1 ~ /^(c|rs)_(hard|soft)_offline_page_store$/ { print $1 "=" $2 }' | sort | paste -sd ' ')" \
 		"$(for f in hard soft; do printf '%s_%s_offline_page_store=1\n' "${who/rust/rs}" $f; done | paste -sd ' ')"
 	[ "$who" = c ] || served "page-offline ($label)" rust soft_offline_page_store hard_offline_page_store
-	for p in "$soft" "$hard"; do
+	read -r soft hard < "$tmp.pages" 2> /dev/null
+	for p in ${soft:-} ${hard:-}; do
 		{ printf '0x%x' "$p" > $UNPOISON; } 2> /dev/null
 	done
 	rm -f "$tmp".*
