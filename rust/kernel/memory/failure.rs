@@ -8,6 +8,15 @@
 //! never hands the page out again; hard offline simulates a hardware memory error, and kills the
 //! tasks that use the page.
 //!
+//! Neither takes a lock before the call, as C's files: a write during a long block offline waits
+//! for the memory hotplug lock inside the call. Both fail with `EDEADLK` if the calling task
+//! holds that lock (a [`MemHotplugGuard`](crate::memory::hotplug::MemHotplugGuard), live or
+//! leaked). Holding a [`DeviceHotplugGuard`](crate::memory::hotplug::DeviceHotplugGuard) across
+//! them is fine (it comes before the memory hotplug lock); holding a lock of the driver's own that
+//! its [`Operations`](crate::memory::block::Operations) also take (under the memory hotplug lock)
+//! is not: another task offlining a block would wait for it while holding the lock these wait
+//! for. Lockdep reports that order; the check cannot see it.
+//!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h)
 
 use crate::{
@@ -19,13 +28,8 @@ use crate::{
 /// Fails with `EDEADLK` if the current task holds the memory hotplug lock (a
 /// [`MemHotplugGuard`](crate::memory::hotplug::MemHotplugGuard) of the same `store`, or one leaked
 /// with `mem::forget`): a soft offline would wait for it in `get_online_mems()`, and a hard
-/// offline for `mf_mutex`, which a soft offline may hold while it waits for the lock.
-///
-/// C's files take no lock before these calls, and neither do these. Holding a
-/// [`DeviceHotplugGuard`](crate::memory::hotplug::DeviceHotplugGuard) across them is fine (it
-/// comes before the memory hotplug lock); holding a lock of the driver's own that its
-/// [`Operations`](crate::memory::block::Operations) take (under the memory hotplug lock) is not:
-/// lockdep reports that order, this check cannot see it.
+/// offline for `mf_mutex`, which a soft offline may hold while it waits for the lock (see the
+/// module documentation for what this check cannot see).
 fn not_under_mem_hotplug() -> Result {
     // SAFETY: The function has no preconditions; it reads who holds the lock, a value only the
     // current task sets to itself.

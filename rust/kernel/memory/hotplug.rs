@@ -194,6 +194,8 @@ impl<T: ?Sized> DeviceHotplugLocked<T> {
 /// The guard borrows the [`DeviceHotplugGuard`] mutably for its whole life: the device hotplug
 /// lock cannot be released first, and functions that take the memory hotplug lock themselves
 /// (which is not recursive) cannot be called while it is held, because they need that guard too.
+/// A guard leaked with `mem::forget` ends the borrow but not the lock: [`probe`] or another
+/// [`MemHotplugGuard::begin`] then waits forever (a deadlock, not undefined behaviour).
 ///
 /// # Invariants
 ///
