@@ -7,23 +7,34 @@
 //! taken in this order:
 //!
 //! 1. the device hotplug lock, [`hotplug::DeviceHotplugGuard`];
-//! 2. the memory hotplug lock (`mem_hotplug_begin()`), [`hotplug::MemHotplugGuard`], which can be
-//!    taken only by borrowing the device hotplug guard mutably;
-//! 3. a block's device lock, [`block::BlockGuard`], which [`block::MemoryBlock::lock`] gives only
-//!    for a mutable borrow of the memory hotplug guard.
+//! 2. the memory hotplug lock (`mem_hotplug_begin()`), [`hotplug::MemHotplugGuard`], which
+//!    [`hotplug::DeviceHotplugGuard::with_mem_hotplug`] takes;
+//! 3. a block's device lock, [`block::BlockGuard`], which [`block::MemoryBlock::with_lock`] takes
+//!    only for a [`hotplug::MemHotplugGuard`].
 //!
 //! Memory hot-add takes the memory hotplug lock and then registers the new blocks, which takes
 //! their device locks: so must every online and offline, or an online that holds a block's device
 //! lock and waits for the memory hotplug lock deadlocks against a hot-add (commit 30467e0b3be8
 //! ("mm, hotplug: fix concurrent memory hot-add deadlock")). Here the wrong order does not
-//! compile: a [`block::BlockGuard`] cannot be had without a [`hotplug::MemHotplugGuard`], cannot
-//! outlive it, and the operations that change a block need the [`block::BlockGuard`]. Operations
-//! that take the memory hotplug lock themselves, such as [`hotplug::probe`], need the device
-//! hotplug guard mutably, so they cannot be called while a memory hotplug guard exists.
+//! compile: a [`block::BlockGuard`] cannot be had without a [`hotplug::MemHotplugGuard`], and the
+//! operations that change a block need the [`block::BlockGuard`]. Operations that take the memory
+//! hotplug lock themselves, such as [`hotplug::probe`], need the device hotplug guard mutably,
+//! which [`hotplug::DeviceHotplugGuard::with_mem_hotplug`] borrows while the lock is held.
+//!
+//! Each lock is taken by a function that runs a closure with it held and releases it when the
+//! closure returns; the closure is lent the guard, never given it. So safe code cannot leak a lock
+//! (`mem::forget`, `ManuallyDrop` or `KBox::leak` of a guard would move it out of a reference,
+//! which does not compile), release it early, or keep it past the closure: a lock is held exactly
+//! as long as the closure runs. A closure that never returns holds it forever, as C code that
+//! never unlocks does: like mainline Rust, this module treats a deadlock as safe, but it is
+//! stricter than mainline in that no leak can cause one.
 //!
 //! With `CONFIG_MEMORY_BLOCK_PROVIDER`, every online and offline of any origin takes the three
 //! locks in this order, and lockdep checks it; while a [`block::Registration`] is alive, its
 //! [`block::Operations`] do the onlining and offlining and its files serve the blocks' files.
+//! An operation can only do its own job: the online operation is given a [`block::ToOnline`],
+//! which can only be onlined or refused, and must return the proof of the one or the other that
+//! only the steps themselves make.
 //!
 //! C headers: [`include/linux/memory.h`](srctree/include/linux/memory.h),
 //! [`include/linux/memory_hotplug.h`](srctree/include/linux/memory_hotplug.h)

@@ -21,8 +21,11 @@ use core::fmt::Write;
 #[cfg(CONFIG_MEMORY_FAILURE)]
 use kernel::memory::failure;
 use kernel::memory::{
-    block::{Changing, MemoryBlockFile, OnlineType, Operations, Registration, State, StateRequest},
-    hotplug::{self, DeviceHotplugGuard, MemHotplugGuard},
+    block::{
+        MemoryBlockFile, Offlined, OnlineType, Onlined, Operations, Refused, Registration, State,
+        StateRequest, ToOffline, ToOnline,
+    },
+    hotplug::{self, DeviceHotplugGuard},
 };
 #[cfg(CONFIG_MEMORY_FAILURE)]
 use kernel::sysfs::{AdminNumber, Capability};
@@ -78,13 +81,14 @@ impl AttributeOps for BlockState {
 
     fn store(block: &MemoryBlockFile, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
         let request = StateRequest::parse(input)?;
-        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs(writer)?;
-        let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        let mut block = block.lock(&mut mem_hotplug);
-        let changed = match request {
-            StateRequest::Online(online_type) => block.online(online_type)?,
-            StateRequest::Offline => block.offline()?,
-        };
+        let changed = DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
+            device_hotplug.with_mem_hotplug(|mem_hotplug| {
+                block.with_lock(mem_hotplug, |block| match request {
+                    StateRequest::Online(online_type) => block.online(online_type),
+                    StateRequest::Offline => block.offline(),
+                })
+            })
+        })?;
         // Asking for the state the block is in is invalid.
         if !changed {
             return Err(EINVAL);
@@ -150,8 +154,9 @@ impl AttributeOps for Probe {
         if phys_addr.get() & (kernel::memory::block_size_bytes() - 1) != 0 {
             return Err(EINVAL);
         }
-        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs(writer)?;
-        hotplug::probe(&mut device_hotplug, phys_addr)?;
+        DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
+            hotplug::probe(device_hotplug, phys_addr)
+        })?;
         Ok(input.len())
     }
 }
@@ -259,17 +264,11 @@ struct RustMemoryBlock {
 
 #[vtable]
 impl Operations for RustMemoryBlock {
-    fn online(block: &mut Changing<'_>) -> Result {
-        if block.state() == State::Online {
-            return Ok(());
-        }
+    fn online(block: ToOnline<'_>) -> Result<Onlined<'_>, Refused<'_>> {
         block.prepare_online()?.online_pages()
     }
 
-    fn offline(block: &mut Changing<'_>) -> Result {
-        if block.state() == State::Offline {
-            return Ok(());
-        }
+    fn offline(block: ToOffline<'_>) -> Result<Offlined<'_>, Refused<'_>> {
         block.start_offline()?.offline_pages()
     }
 }

@@ -25,7 +25,7 @@ use core::{marker::PhantomData, ptr::NonNull};
 /// `struct device`: it is reference counted, and freed by the device's release function.
 ///
 /// The fields that change (state, zone, node) are changed under the block's device lock, which
-/// [`MemoryBlock::lock`] takes in the order of [`crate::memory`].
+/// [`MemoryBlock::with_lock`] takes in the order of [`crate::memory`].
 ///
 /// # Invariants
 ///
@@ -38,16 +38,15 @@ use core::{marker::PhantomData, ptr::NonNull};
 /// ```
 /// use kernel::memory::{block::MemoryBlock, block_size_bytes, hotplug::DeviceHotplugGuard};
 ///
+/// // The block of physical address 0, where there is one.
 /// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
 /// // not hold the lock.
-/// let guard = unsafe { DeviceHotplugGuard::lock() };
-/// // The block of physical address 0, where there is one.
-/// if let Some(block) = MemoryBlock::find(&guard, 0) {
+/// let block = unsafe { DeviceHotplugGuard::with(|guard| MemoryBlock::find(guard, 0)) };
+/// if let Some(block) = block {
 ///     assert_eq!(block.id(), 0);
 ///     assert_eq!(block.phys_start(), 0);
 ///     assert!(block.phys_start() % block_size_bytes() == 0);
 /// }
-/// # Ok::<(), Error>(())
 /// ```
 #[repr(transparent)]
 pub struct MemoryBlock(Opaque<bindings::memory_block>);
@@ -56,7 +55,7 @@ pub struct MemoryBlock(Opaque<bindings::memory_block>);
 // is registered (`start_section_nr`, the device id) or are read once, volatile, as C reads them
 // (`state`, `zone`, and `nid` and `group` only from a callback of the block's own file); they are
 // written only under the block's device lock (volatile for `state` and `zone`). The rest is
-// reached through a `BlockGuard` or a `Changing`, under the locks, which any task may take.
+// reached through a `BlockGuard` or an operation's `ToOnline` or `ToOffline`, under the locks, which any task may take.
 unsafe impl Sync for MemoryBlock {}
 
 // SAFETY: The block is reference counted through its device, whose release may run on any task.
@@ -222,13 +221,12 @@ impl MemoryBlock {
     ///
     /// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
     /// // not hold the lock.
-    /// let guard = unsafe { DeviceHotplugGuard::lock() };
-    /// if let Some(block) = MemoryBlock::find(&guard, 0) {
+    /// let block = unsafe { DeviceHotplugGuard::with(|guard| MemoryBlock::find(guard, 0)) };
+    /// if let Some(block) = block {
     ///     if block.state() == State::Offline {
     ///         assert!(block.zone().is_none());
     ///     }
     /// }
-    /// # Ok::<(), Error>(())
     /// ```
     pub fn zone(&self) -> Option<&'static Zone> {
         // SAFETY: The block is live. The zone is an aligned pointer written under the block's
@@ -238,40 +236,43 @@ impl MemoryBlock {
         unsafe { Zone::from_raw(zone) }
     }
 
-    /// Takes the block's device lock, which only a task that holds the memory hotplug lock may.
+    /// Runs `f` with the block's device lock held, which only a task that holds the memory hotplug
+    /// lock may take; the lock is released when `f` returns.
     ///
-    /// The guard borrows `mem_hotplug` mutably, so it cannot outlive it, and no second block lock
-    /// (nor the same one twice) can be taken while it is held.
+    /// `mem_hotplug` is borrowed mutably while `f` runs, so `f` cannot take a second block lock
+    /// (nor the same one twice), and it is given the [`BlockGuard`] by mutable reference only: it
+    /// cannot leak it, nor keep it past the call.
     ///
     /// # Examples
     ///
     /// ```
     /// use kernel::memory::block::{MemoryBlock, State};
-    /// use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
+    /// use kernel::memory::hotplug::DeviceHotplugGuard;
     ///
     /// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
     /// // not hold the lock.
-    /// let mut device_hotplug = unsafe { DeviceHotplugGuard::lock() };
-    /// if let Some(block) = MemoryBlock::find(&device_hotplug, 0) {
-    ///     let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-    ///     let locked = block.lock(&mut mem_hotplug);
-    ///     // The state cannot change while the lock is held.
-    ///     assert_eq!(locked.state(), block.state());
-    ///     assert_eq!(locked.is_online(), locked.state() != State::Offline);
-    /// }
-    /// # Ok::<(), Error>(())
+    /// unsafe {
+    ///     DeviceHotplugGuard::with(|device_hotplug| {
+    ///         if let Some(block) = MemoryBlock::find(device_hotplug, 0) {
+    ///             device_hotplug.with_mem_hotplug(|mem_hotplug| {
+    ///                 block.with_lock(mem_hotplug, |locked| {
+    ///                     // The state cannot change while the lock is held.
+    ///                     assert_eq!(locked.state(), block.state());
+    ///                     assert_eq!(locked.is_online(), locked.state() != State::Offline);
+    ///                 })
+    ///             });
+    ///         }
+    ///     })
+    /// };
     /// ```
-    pub fn lock<'a>(&'a self, mem_hotplug: &'a mut MemHotplugGuard<'_>) -> BlockGuard<'a> {
-        let _ = mem_hotplug;
-        // SAFETY: The block is live; the memory hotplug lock is held by this task, so the order
-        // is that of memory hot-add, which lockdep checks.
-        unsafe { bindings::memory_block_lock(self.0.get()) };
-        // INVARIANT: The device lock was just taken by this task.
-        BlockGuard {
-            block: self,
-            _mem_hotplug: PhantomData,
-            _not_send: PhantomData,
-        }
+    pub fn with_lock<R>(
+        &self,
+        mem_hotplug: &mut MemHotplugGuard,
+        f: impl FnOnce(&mut BlockGuard<'_>) -> R,
+    ) -> R {
+        // The guard is dropped at the end of this function, while `mem_hotplug` is borrowed.
+        let mut guard = BlockGuard::lock(self, mem_hotplug);
+        f(&mut guard)
     }
 }
 
@@ -472,39 +473,58 @@ impl StateRequest {
 }
 
 /// Proof that this task holds a memory block's device lock, taken with the memory hotplug lock
-/// held; the lock is released when the guard is dropped.
+/// held: what [`MemoryBlock::with_lock`] lends its closure, which cannot leak it.
 ///
 /// The operations that change a block (online, offline) are methods of the guard.
 ///
 /// # Invariants
 ///
 /// The task that created the guard holds the device lock of `block` (taken with
-/// `memory_block_lock()`), and, for `'a`, the memory hotplug lock and the device hotplug lock.
+/// `memory_block_lock()`), the memory hotplug lock and the device hotplug lock, until the guard
+/// is dropped by the function that created it.
 ///
 /// # Examples
 ///
 /// ```
 /// use kernel::memory::block::MemoryBlock;
-/// use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
+/// use kernel::memory::hotplug::DeviceHotplugGuard;
 ///
 /// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
 /// // not hold the lock.
-/// let mut device_hotplug = unsafe { DeviceHotplugGuard::lock() };
-/// if let Some(block) = MemoryBlock::find(&device_hotplug, 0) {
-///     let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-///     let locked = block.lock(&mut mem_hotplug);
-///     assert_eq!(locked.block().id(), 0);
-///     assert!(locked.nid() >= 0);
-/// }
-/// # Ok::<(), Error>(())
+/// unsafe {
+///     DeviceHotplugGuard::with(|device_hotplug| {
+///         if let Some(block) = MemoryBlock::find(device_hotplug, 0) {
+///             device_hotplug.with_mem_hotplug(|mem_hotplug| {
+///                 block.with_lock(mem_hotplug, |locked| {
+///                     assert_eq!(locked.block().id(), 0);
+///                     assert!(locked.nid() >= 0);
+///                 })
+///             });
+///         }
+///     })
+/// };
 /// ```
 pub struct BlockGuard<'a> {
     block: &'a MemoryBlock,
-    _mem_hotplug: PhantomData<&'a mut ()>,
     _not_send: PhantomData<*mut ()>,
 }
 
-impl BlockGuard<'_> {
+impl<'a> BlockGuard<'a> {
+    /// Takes the lock, for [`MemoryBlock::with_lock`], whose caller drops the guard while
+    /// `mem_hotplug` is borrowed.
+    #[inline(never)]
+    fn lock(block: &'a MemoryBlock, mem_hotplug: &mut MemHotplugGuard) -> Self {
+        let _ = mem_hotplug;
+        // SAFETY: The block is live; the memory hotplug lock is held by this task, so the order
+        // is that of memory hot-add, which lockdep checks.
+        unsafe { bindings::memory_block_lock(block.0.get()) };
+        // INVARIANT: The device lock was just taken by this task.
+        Self {
+            block,
+            _not_send: PhantomData,
+        }
+    }
+
     /// Returns the locked block.
     pub fn block(&self) -> &MemoryBlock {
         self.block
@@ -574,136 +594,229 @@ impl BlockGuard<'_> {
 }
 
 impl Drop for BlockGuard<'_> {
+    #[inline(never)]
     fn drop(&mut self) {
         // SAFETY: By the type invariant this task holds the lock, taken with `memory_block_lock()`.
         unsafe { bindings::memory_block_unlock(self.raw()) };
     }
 }
 
-/// A block that the provider's [`Operations`] are asked to online or offline: the caller of the
-/// operation holds the device hotplug lock, the memory hotplug lock and the block's device lock,
-/// in this order, whatever asked (the `state` and `online` files, auto-online after a hot-add,
-/// `offline_and_remove_memory()`, ACPI eject).
+/// The lifetime of one call of a provider's operation, invariant so that the values of one call
+/// cannot stand for those of another: an operation is generic over it, and can only return what
+/// its own steps made.
+type CallBrand<'a> = PhantomData<fn(&'a ()) -> &'a ()>;
+
+/// Where a block's fields are, for the types of the operations below, which all hold the locks
+/// of an operation for the block.
 ///
 /// # Invariants
 ///
-/// For `'a`, this task holds the three locks, and `block` is live.
-pub struct Changing<'a> {
+/// For `'a`, `block` is live and this task holds the device hotplug lock, the memory hotplug
+/// lock and the block's device lock, in this order.
+struct Locked<'a> {
     block: &'a MemoryBlock,
+    _call: CallBrand<'a>,
     _not_send: PhantomData<*mut ()>,
 }
 
-impl Changing<'_> {
-    /// Returns the block.
-    pub fn block(&self) -> &MemoryBlock {
-        self.block
-    }
-
+impl<'a> Locked<'a> {
     fn raw(&self) -> *mut bindings::memory_block {
         self.block.0.get()
     }
 
-    /// Returns the block's state.
-    pub fn state(&self) -> State {
+    fn state(&self) -> State {
         // SAFETY: The state is written under the device lock, which this task holds.
         State::from_raw(unsafe { (*self.raw()).state })
     }
 
-    /// Returns the node of the block's memory.
-    pub fn nid(&self) -> i32 {
+    fn nid(&self) -> i32 {
         // SAFETY: The node is written under the memory hotplug lock, which this task holds.
         unsafe { (*self.raw()).nid }
     }
 
-    /// Returns the zone an online was asked for, `None` for the default one.
-    pub fn online_type(&self) -> Option<OnlineType> {
-        // SAFETY: The online type is written under the device hotplug lock, which this task holds.
-        match unsafe { (*self.raw()).online_type } {
-            bindings::mmop_MMOP_ONLINE => Some(OnlineType::Online),
-            bindings::mmop_MMOP_ONLINE_KERNEL => Some(OnlineType::Kernel),
-            bindings::mmop_MMOP_ONLINE_MOVABLE => Some(OnlineType::Movable),
-            _ => None,
-        }
-    }
-
-    /// Returns how many of the block's pages memory failure poisoned: such a block must not be
-    /// onlined.
-    pub fn nr_poison(&self) -> u64 {
-        // SAFETY: The block is live.
-        unsafe { bindings::memory_block_nr_poison(self.raw()) as u64 }
-    }
-
-    /// Returns the zone the block is online in (`None` if it is not online, or spans zones).
-    pub fn zone(&self) -> Option<&'static Zone> {
+    fn zone(&self) -> Option<&'static Zone> {
         // SAFETY: The zone is written under the device lock, which this task holds; it is NULL
         // or a zone of a node.
         unsafe { Zone::from_raw((*self.raw()).zone) }
     }
+}
 
-    /// Starts onlining the block to the zone of [`Changing::online_type`] (`memory_block_zone()`),
-    /// for [`Onlining::online_pages`]:
-    /// tells the memory notifier chain (`MEM_PREPARE_ONLINE`), which may refuse with an error.
-    ///
-    /// Fails with `EINVAL` if the block is not offline, `EHWPOISON` if it has poisoned pages
-    /// (see [`Changing::nr_poison`]), or the notifier's error. Dropping the [`Onlining`] without
-    /// onlining the pages tells the chain that the block stays offline (`MEM_FINISH_OFFLINE`).
-    pub fn prepare_online(&mut self) -> Result<Onlining<'_>> {
-        if self.state() != State::Offline {
-            return Err(EINVAL);
+/// What a provider's online operation is given: a block to online, which is offline, with the
+/// device hotplug lock, the memory hotplug lock and its device lock held in this order, whatever
+/// asked (the `state` and `online` files, auto-online after a hot-add, ACPI, virtio-mem).
+///
+/// It can only be onlined, in steps ([`ToOnline::prepare_online`], then
+/// [`Onlining::online_pages`]) or with the built-in driver's code ([`ToOnline::builtin_online`]),
+/// or refused before anything changed ([`ToOnline::refuse`]). The operation must return an
+/// [`Onlined`], which only a completed online makes, or a [`Refused`], which only a refusal or a
+/// failed step (rolled back) makes: an operation that says it onlined the block without doing so,
+/// or that fails after it did, does not compile. A step leaked with `mem::forget` leaves the
+/// operation nothing to return.
+///
+/// # Invariants
+///
+/// The block is offline, and the locks are held for `'a` (see `Locked`).
+pub struct ToOnline<'a>(Locked<'a>);
+
+/// What a provider's offline operation is given: a block to offline, which is online, with the
+/// locks of [`ToOnline`].
+///
+/// It can only be offlined, in steps ([`ToOffline::start_offline`], then
+/// [`Offlining::offline_pages`]) or with the built-in driver's code
+/// ([`ToOffline::builtin_offline`]), or refused before anything changed ([`ToOffline::refuse`]);
+/// the operation returns an [`Offlined`] or a [`Refused`], as for [`ToOnline`].
+///
+/// # Invariants
+///
+/// The block is online (`online`, not `going-offline`), and the locks are held for `'a`.
+pub struct ToOffline<'a>(Locked<'a>);
+
+/// Proof that the block of a [`ToOnline`] was onlined, in the same call: the success of an online
+/// operation.
+pub struct Onlined<'a> {
+    _call: CallBrand<'a>,
+}
+
+/// Proof that the block of a [`ToOffline`] was offlined, in the same call.
+pub struct Offlined<'a> {
+    _call: CallBrand<'a>,
+}
+
+/// The failure of an operation, with the block as it was before the operation: made by a refusal
+/// before anything changed, or by a step that failed and undid what it did.
+pub struct Refused<'a> {
+    error: Error,
+    _call: CallBrand<'a>,
+}
+
+impl<'a> Refused<'a> {
+    fn new(error: Error) -> Self {
+        Self {
+            error,
+            _call: PhantomData,
         }
-        if self.nr_poison() != 0 {
-            return Err(Error::from_errno(-(bindings::EHWPOISON as i32)));
-        }
-        let online_type = self.online_type().unwrap_or(OnlineType::Online);
-        // SAFETY: The block is live and the locks its fields change under are held.
-        let zone = unsafe { bindings::memory_block_zone(self.raw(), online_type as u32) };
-        // SAFETY: `memory_block_zone()` returns a zone of the block's node, never NULL.
-        let zone = unsafe { Zone::from_raw(zone) }.ok_or(EINVAL)?;
-        // SAFETY: The locks are held; the block is offline.
-        unsafe { notify(self.raw(), bindings::memory_block_state_MEM_PREPARE_ONLINE) }?;
-        // INVARIANT: The chain was told, the block is offline, `zone` is the zone of its online
-        // type, and the locks are held while the `Onlining` borrows `self`.
-        Ok(Onlining {
-            block: self.block,
-            zone,
-            _changing: PhantomData,
-            _not_send: PhantomData,
-        })
     }
 
-    /// Starts offlining the block: its state becomes `going-offline` until the [`Offlining`] is
-    /// consumed (offline) or dropped (online again).
+    /// Returns the error the operation fails with.
+    pub fn error(&self) -> Error {
+        self.error
+    }
+}
+
+impl<'a> ToOnline<'a> {
+    /// Returns the block.
+    pub fn block(&self) -> &MemoryBlock {
+        self.0.block
+    }
+
+    /// Returns the node of the block's memory.
+    pub fn nid(&self) -> i32 {
+        self.0.nid()
+    }
+
+    /// Returns the zone the online was asked for.
+    pub fn online_type(&self) -> OnlineType {
+        // SAFETY: The online type is written under the device hotplug lock, which this task
+        // holds.
+        match unsafe { (*self.0.raw()).online_type } {
+            bindings::mmop_MMOP_ONLINE_KERNEL => OnlineType::Kernel,
+            bindings::mmop_MMOP_ONLINE_MOVABLE => OnlineType::Movable,
+            // The C side asks for `MMOP_ONLINE` when nobody asked for a zone.
+            _ => OnlineType::Online,
+        }
+    }
+
+    /// Returns how many of the block's pages memory failure poisoned: such a block is not onlined.
+    pub fn nr_poison(&self) -> u64 {
+        // SAFETY: The block is live.
+        unsafe { bindings::memory_block_nr_poison(self.0.raw()) as u64 }
+    }
+
+    /// Refuses the online with `error`, changing nothing.
+    pub fn refuse(self, error: Error) -> Refused<'a> {
+        Refused::new(error)
+    }
+
+    /// Starts onlining the block to the zone of [`ToOnline::online_type`]
+    /// (`memory_block_zone()`), for [`Onlining::online_pages`]: tells the memory notifier chain
+    /// (`MEM_PREPARE_ONLINE`), which may refuse with an error.
     ///
-    /// Fails with `EINVAL` if the block is not online, or not in one zone (boot memory that spans
-    /// zones cannot be offlined).
-    pub fn start_offline(&mut self) -> Result<Offlining<'_>> {
-        if self.state() != State::Online {
-            return Err(EINVAL);
+    /// Fails with `EHWPOISON` if the block has poisoned pages (see [`ToOnline::nr_poison`]), or
+    /// the notifier's error, with nothing changed.
+    pub fn prepare_online(self) -> Result<Onlining<'a>, Refused<'a>> {
+        if self.nr_poison() != 0 {
+            return Err(Refused::new(Error::from_errno(
+                -(bindings::EHWPOISON as i32),
+            )));
         }
-        if self.zone().is_none() {
-            return Err(EINVAL);
-        }
-        // SAFETY: The block is live and this task holds its device lock.
-        unsafe { set_state(self.raw(), bindings::memory_block_state_MEM_GOING_OFFLINE) };
-        // INVARIANT: The block was online in one zone and is going offline; the locks are held
-        // while the `Offlining` borrows `self`.
-        Ok(Offlining {
-            block: self.block,
-            _changing: PhantomData,
-            _not_send: PhantomData,
+        let raw = self.0.raw();
+        // SAFETY: The block is live and the locks its fields change under are held.
+        let zone = unsafe { bindings::memory_block_zone(raw, self.online_type() as u32) };
+        // SAFETY: `memory_block_zone()` returns a zone of the block's node, never NULL.
+        let zone = unsafe { Zone::from_raw(zone) }.ok_or(Refused::new(EINVAL))?;
+        // SAFETY: The locks are held; the block is offline (the type invariant).
+        unsafe { notify(raw, bindings::memory_block_state_MEM_PREPARE_ONLINE) }
+            .map_err(Refused::new)?;
+        // INVARIANT: The chain was told, the block is offline, `zone` is the zone of its online
+        // type, and the locks are held for the call.
+        Ok(Onlining {
+            locked: self.0,
+            zone,
         })
     }
 
     /// Onlines the block as the built-in driver does (`memory_block_builtin_online()`).
-    pub fn builtin_online(&mut self) -> Result {
+    pub fn builtin_online(self) -> Result<Onlined<'a>, Refused<'a>> {
         // SAFETY: By the type invariant this task holds the locks the function requires.
-        to_result(unsafe { bindings::memory_block_builtin_online(self.raw()) })
+        to_result(unsafe { bindings::memory_block_builtin_online(self.0.raw()) })
+            .map_err(Refused::new)?;
+        Ok(Onlined { _call: PhantomData })
+    }
+}
+
+impl<'a> ToOffline<'a> {
+    /// Returns the block.
+    pub fn block(&self) -> &MemoryBlock {
+        self.0.block
+    }
+
+    /// Returns the node of the block's memory.
+    pub fn nid(&self) -> i32 {
+        self.0.nid()
+    }
+
+    /// Returns the zone the block is online in (`None` if it spans zones: boot memory).
+    pub fn zone(&self) -> Option<&'static Zone> {
+        self.0.zone()
+    }
+
+    /// Refuses the offline with `error`, changing nothing.
+    pub fn refuse(self, error: Error) -> Refused<'a> {
+        Refused::new(error)
+    }
+
+    /// Starts offlining the block: its state becomes `going-offline` until the [`Offlining`]
+    /// finishes (offline) or is cancelled (online again).
+    ///
+    /// Fails with `EINVAL` if the block is not in one zone (boot memory that spans zones cannot
+    /// be offlined), with nothing changed.
+    pub fn start_offline(self) -> Result<Offlining<'a>, Refused<'a>> {
+        if self.zone().is_none() {
+            return Err(Refused::new(EINVAL));
+        }
+        // SAFETY: The block is live and this task holds its device lock.
+        unsafe { set_state(self.0.raw(), bindings::memory_block_state_MEM_GOING_OFFLINE) };
+        // INVARIANT: The block was online in one zone and is going offline; the locks are held
+        // for the call.
+        Ok(Offlining { locked: self.0 })
     }
 
     /// Offlines the block as the built-in driver does (`memory_block_builtin_offline()`).
-    pub fn builtin_offline(&mut self) -> Result {
+    pub fn builtin_offline(self) -> Result<Offlined<'a>, Refused<'a>> {
         // SAFETY: By the type invariant this task holds the locks the function requires.
-        to_result(unsafe { bindings::memory_block_builtin_offline(self.raw()) })
+        to_result(unsafe { bindings::memory_block_builtin_offline(self.0.raw()) })
+            .map_err(Refused::new)?;
+        Ok(Offlined { _call: PhantomData })
     }
 }
 
@@ -712,7 +825,7 @@ impl Changing<'_> {
 ///
 /// # Safety
 ///
-/// `mem` is a live block, and the caller holds the locks of [`Changing`] for it.
+/// `mem` is a live block, and the caller holds the locks of an operation for it.
 unsafe fn notify(mem: *mut bindings::memory_block, action: bindings::memory_block_state) -> Result {
     // SAFETY: Guaranteed by the caller.
     to_result(unsafe { bindings::memory_block_notify(mem, action as _) })
@@ -741,28 +854,21 @@ unsafe fn set_zone(mem: *mut bindings::memory_block, zone: *mut bindings::zone) 
 }
 
 /// A block being onlined, after the memory notifier chain was told (`MEM_PREPARE_ONLINE`): what
-/// [`Changing::prepare_online`] gives, for [`Onlining::online_pages`].
+/// [`ToOnline::prepare_online`] gives, for [`Onlining::online_pages`].
 ///
-/// Dropping it tells the chain that the block stays offline (`MEM_FINISH_OFFLINE`). Leaking it
-/// (`mem::forget`) leaves the chain's notifications unbalanced, with the block offline and nothing
-/// else changed: a bug, but not undefined behaviour.
+/// Cancelling it ([`Onlining::cancel`]) tells the chain that the block stays offline
+/// (`MEM_FINISH_OFFLINE`), and so does dropping it.
 ///
 /// # Invariants
 ///
-/// `block` is offline, the chain was told `MEM_PREPARE_ONLINE` for it, `zone` is the zone of its
-/// online type, and for `'a` this task holds the locks of [`Changing`].
+/// The block is offline, the chain was told `MEM_PREPARE_ONLINE` for it, `zone` is the zone of
+/// its online type, and the locks are held for `'a`.
 pub struct Onlining<'a> {
-    block: &'a MemoryBlock,
+    locked: Locked<'a>,
     zone: &'static Zone,
-    _changing: PhantomData<&'a mut ()>,
-    _not_send: PhantomData<*mut ()>,
 }
 
-impl Onlining<'_> {
-    fn raw(&self) -> *mut bindings::memory_block {
-        self.block.0.get()
-    }
-
+impl<'a> Onlining<'a> {
     /// Onlines the block in its zone: initializes its own memmap pages (memmap-on-memory, if it
     /// has them), onlines its pages (`online_pages()`, which tells the memory notifier chain
     /// `MEM_GOING_ONLINE`, then `MEM_ONLINE` or `MEM_CANCEL_ONLINE`), counts its memmap pages as
@@ -770,17 +876,19 @@ impl Onlining<'_> {
     ///
     /// On error what was done is undone (the memmap pages, then the chain is told), and the block
     /// stays offline.
-    pub fn online_pages(self) -> Result {
-        let mem = self.raw();
+    pub fn online_pages(self) -> Result<Onlined<'a>, Refused<'a>> {
+        let mem = self.locked.raw();
         let zone = self.zone.as_raw();
         // SAFETY: By the type invariant the block is offline and the locks are held; the zone is
         // a zone of its node.
-        to_result(unsafe { bindings::memory_block_init_memmap(mem, zone) })?;
+        if let Err(e) = to_result(unsafe { bindings::memory_block_init_memmap(mem, zone) }) {
+            return Err(self.cancel(e));
+        }
         // SAFETY: As above, with the memmap initialized in `zone`.
         if let Err(e) = to_result(unsafe { bindings::memory_block_online_pages(mem, zone) }) {
             // SAFETY: The memmap was initialized and the pages are offline.
             unsafe { bindings::memory_block_deinit_memmap(mem) };
-            return Err(e);
+            return Err(self.cancel(e));
         }
         // SAFETY: As above; the pages are online now. The block's device lock is held.
         unsafe {
@@ -788,9 +896,15 @@ impl Onlining<'_> {
             set_zone(mem, zone);
             set_state(mem, bindings::memory_block_state_MEM_ONLINE);
         }
-        // Online: nothing to undo.
+        // Online: the chain is not told that it stays offline.
         core::mem::forget(self);
-        Ok(())
+        Ok(Onlined { _call: PhantomData })
+    }
+
+    /// Gives up the online with `error`: the chain is told that the block stays offline.
+    pub fn cancel(self, error: Error) -> Refused<'a> {
+        drop(self);
+        Refused::new(error)
     }
 }
 
@@ -798,36 +912,37 @@ impl Drop for Onlining<'_> {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the chain was told `MEM_PREPARE_ONLINE` and the locks are
         // held; the block stays offline. Nobody can refuse the end of an online.
-        let _ = unsafe { notify(self.raw(), bindings::memory_block_state_MEM_FINISH_OFFLINE) };
+        let _ = unsafe {
+            notify(
+                self.locked.raw(),
+                bindings::memory_block_state_MEM_FINISH_OFFLINE,
+            )
+        };
     }
 }
 
 /// A block being offlined (`going-offline`): [`Offlining::offline_pages`] finishes it.
 ///
-/// Dropping it marks the block online again. Leaking it leaves the block `going-offline` for
-/// good, which the C side refuses to online, offline or remove: a bug, but not undefined
-/// behaviour.
+/// Cancelling it ([`Offlining::cancel`]), or dropping it, marks the block online again.
 ///
 /// # Invariants
 ///
-/// `block` was online in one zone (its `zone`) and its state is `going-offline`; for `'a` this
-/// task holds the locks of [`Changing`].
+/// The block was online in one zone (its `zone`) and its state is `going-offline`; the locks are
+/// held for `'a`.
 pub struct Offlining<'a> {
-    block: &'a MemoryBlock,
-    _changing: PhantomData<&'a mut ()>,
-    _not_send: PhantomData<*mut ()>,
+    locked: Locked<'a>,
 }
 
-impl Offlining<'_> {
+impl<'a> Offlining<'a> {
     /// Offlines the block's pages (`offline_pages()`, which migrates what it can and tells the
     /// memory notifier chain `MEM_GOING_OFFLINE`, then `MEM_OFFLINE` or `MEM_CANCEL_OFFLINE`),
     /// releases its memmap pages, tells the chain `MEM_FINISH_OFFLINE` and marks the block
     /// offline.
     ///
     /// Its memmap pages stop being counted as present first, so that a zone left empty can be
-    /// torn down; on error they are counted again, and the block stays online.
-    pub fn offline_pages(self) -> Result {
-        let mem = self.block.0.get();
+    /// torn down; on error they are counted again, and the block is online again.
+    pub fn offline_pages(self) -> Result<Offlined<'a>, Refused<'a>> {
+        let mem = self.locked.raw();
         // SAFETY: By the type invariant the block is online in its zone (which
         // `memory_block_offline_pages()` uses) and the locks are held.
         unsafe { bindings::memory_block_account_memmap(mem, false) };
@@ -835,7 +950,7 @@ impl Offlining<'_> {
         if let Err(e) = to_result(unsafe { bindings::memory_block_offline_pages(mem) }) {
             // SAFETY: As above; the pages are still online.
             unsafe { bindings::memory_block_account_memmap(mem, true) };
-            return Err(e);
+            return Err(self.cancel(e));
         }
         // SAFETY: The pages are offline; the block's device lock is held. Nobody can refuse the
         // end of an offline.
@@ -845,68 +960,91 @@ impl Offlining<'_> {
             let _ = notify(mem, bindings::memory_block_state_MEM_FINISH_OFFLINE);
             set_state(mem, bindings::memory_block_state_MEM_OFFLINE);
         }
-        // Offline: nothing to undo.
+        // Offline: not marked online again.
         core::mem::forget(self);
-        Ok(())
+        Ok(Offlined { _call: PhantomData })
+    }
+
+    /// Gives up the offline with `error`: the block is online again.
+    pub fn cancel(self, error: Error) -> Refused<'a> {
+        drop(self);
+        Refused::new(error)
     }
 }
 
 impl Drop for Offlining<'_> {
     fn drop(&mut self) {
         // SAFETY: By the type invariant the block is still online and its device lock is held.
-        unsafe { set_state(self.block.0.get(), bindings::memory_block_state_MEM_ONLINE) };
+        unsafe { set_state(self.locked.raw(), bindings::memory_block_state_MEM_ONLINE) };
     }
 }
 
 /// The operations of a memory block provider: onlining and offlining a block, whatever asked.
 ///
-/// An operation the implementation leaves out is the built-in driver's.
+/// An operation the implementation leaves out is the built-in driver's. An operation is called
+/// only for a block that needs it: a request for the state a block is in succeeds without a call
+/// (as the built-in driver's), and one that finds the block `going-offline` fails with `EINVAL`.
 #[macros::vtable]
 pub trait Operations {
-    /// Onlines `block`, which is offline, as [`Changing::online_type`] asks.
-    fn online(_block: &mut Changing<'_>) -> Result {
+    /// Onlines `block`, as [`ToOnline::online_type`] asks.
+    fn online(_block: ToOnline<'_>) -> Result<Onlined<'_>, Refused<'_>> {
         crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
     /// Offlines `block`.
-    fn offline(_block: &mut Changing<'_>) -> Result {
+    fn offline(_block: ToOffline<'_>) -> Result<Offlined<'_>, Refused<'_>> {
         crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 }
 
-/// Calls `T::online` for the C side.
-///
-/// # Safety
-///
-/// Called by the C side with a live block and the locks of [`Changing`] held.
-unsafe extern "C" fn online_callback<T: Operations>(mem: *mut bindings::memory_block) -> i32 {
-    // INVARIANT: The C side holds the locks while the operation runs; the block is live.
-    let mut changing = Changing {
-        // SAFETY: `mem` is live for the call; `MemoryBlock` is transparent over the C struct.
-        block: unsafe { &*mem.cast::<MemoryBlock>() },
-        _not_send: PhantomData,
-    };
-    match T::online(&mut changing) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
+/// The errno of an operation's result, for the C side.
+fn op_result<T>(result: Result<T, Refused<'_>>) -> i32 {
+    match result {
+        Ok(_) => 0,
+        Err(refused) => refused.error.to_errno(),
     }
 }
 
-/// Calls `T::offline` for the C side.
+/// Calls `T::online` for the C side, if the block is offline.
+///
+/// # Safety
+///
+/// Called by the C side with a live block and the locks of an operation held.
+unsafe extern "C" fn online_callback<T: Operations>(mem: *mut bindings::memory_block) -> i32 {
+    // INVARIANT: The C side holds the locks while the operation runs; the block is live.
+    let locked = Locked {
+        // SAFETY: `mem` is live for the call; `MemoryBlock` is transparent over the C struct.
+        block: unsafe { &*mem.cast::<MemoryBlock>() },
+        _call: PhantomData,
+        _not_send: PhantomData,
+    };
+    match locked.state() {
+        // As the built-in driver: onlining an online block succeeds, and changes nothing.
+        State::Online => 0,
+        // INVARIANT: The block is offline.
+        State::Offline => op_result(T::online(ToOnline(locked))),
+        _ => EINVAL.to_errno(),
+    }
+}
+
+/// Calls `T::offline` for the C side, if the block is online.
 ///
 /// # Safety
 ///
 /// As [`online_callback`].
 unsafe extern "C" fn offline_callback<T: Operations>(mem: *mut bindings::memory_block) -> i32 {
     // INVARIANT: As in `online_callback`.
-    let mut changing = Changing {
+    let locked = Locked {
         // SAFETY: As in `online_callback`.
         block: unsafe { &*mem.cast::<MemoryBlock>() },
+        _call: PhantomData,
         _not_send: PhantomData,
     };
-    match T::offline(&mut changing) {
-        Ok(()) => 0,
-        Err(e) => e.to_errno(),
+    match locked.state() {
+        State::Offline => 0,
+        // INVARIANT: The block is online.
+        State::Online => op_result(T::offline(ToOffline(locked))),
+        _ => EINVAL.to_errno(),
     }
 }
 
@@ -933,7 +1071,7 @@ unsafe extern "C" fn offline_callback<T: Operations>(mem: *mut bindings::memory_
 /// ```
 /// use core::fmt::Write;
 /// use kernel::{attribute_group, c_str, prelude::*};
-/// use kernel::memory::block::{Changing, MemoryBlockFile, Operations, Registration};
+/// use kernel::memory::block::{MemoryBlockFile, Onlined, Operations, Refused, Registration, ToOnline};
 /// use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer};
 ///
 /// struct PhysIndex;
@@ -951,7 +1089,7 @@ unsafe extern "C" fn offline_callback<T: Operations>(mem: *mut bindings::memory_
 ///
 /// #[vtable]
 /// impl Operations for Example {
-///     fn online(block: &mut Changing<'_>) -> Result {
+///     fn online(block: ToOnline<'_>) -> Result<Onlined<'_>, Refused<'_>> {
 ///         block.builtin_online()
 ///     }
 /// }

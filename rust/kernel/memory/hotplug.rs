@@ -14,16 +14,19 @@ use crate::{
 use core::marker::PhantomData;
 
 /// Proof that this task holds the device hotplug lock (`lock_device_hotplug()`), which serialises
-/// the online, offline, hot-add and hot-remove of devices; the lock is released when the guard is
-/// dropped.
+/// the online, offline, hot-add and hot-remove of devices.
 ///
-/// It is the first of the memory hotplug locks (see [`crate::memory`]). The lock is a mutex
-/// and not recursive: a task must not take it twice.
+/// It is the first of the memory hotplug locks (see [`crate::memory`]). The lock is taken and
+/// released by [`DeviceHotplugGuard::with_sysfs`] (or [`DeviceHotplugGuard::with`]) around a
+/// closure, which is given the guard by mutable reference only: code outside this crate never
+/// owns a guard, so it cannot leak one (`mem::forget`, `ManuallyDrop`, `KBox::leak` of the guard
+/// do not compile: they would move it out of the reference) nor release the lock early.
 ///
 /// # Invariants
 ///
-/// The task that created the guard holds the device hotplug lock until the guard is dropped. The
-/// guard is not `Send`: the lock must be released by the task that took it.
+/// The task that created the guard holds the device hotplug lock until the guard is dropped, and
+/// it is dropped only by the function that created it, which lends it to the closure it runs.
+/// The guard is not `Send`: the lock must be released by the task that took it.
 ///
 /// # Examples
 ///
@@ -32,21 +35,18 @@ use core::marker::PhantomData;
 ///
 /// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
 /// // not hold the lock.
-/// let guard = unsafe { DeviceHotplugGuard::lock() };
-/// guard.assert_held();
-/// drop(guard);
-/// # Ok::<(), Error>(())
+/// unsafe { DeviceHotplugGuard::with(|device_hotplug| device_hotplug.assert_held()) };
 /// ```
-#[must_use = "the device hotplug lock is released when the guard is dropped"]
 pub struct DeviceHotplugGuard {
     _not_send: PhantomData<*mut ()>,
 }
 
 impl DeviceHotplugGuard {
-    /// Takes the device hotplug lock, waiting for it.
+    /// Runs `f` with the device hotplug lock held, waiting for it; the lock is released when `f`
+    /// returns.
     ///
-    /// Callbacks of sysfs files must use [`DeviceHotplugGuard::lock_sysfs`] instead, and the
-    /// memory block provider's operations take the guard they are given.
+    /// Callbacks of sysfs files must use [`DeviceHotplugGuard::with_sysfs`] instead, and the
+    /// memory block provider's operations run with the lock held already.
     ///
     /// # Safety
     ///
@@ -55,7 +55,20 @@ impl DeviceHotplugGuard {
     /// files: memory hot-remove waits for their callbacks to finish), or the memory block
     /// provider's operations and file callbacks (unregistering a provider waits for them). It
     /// must not hold the lock already (it is not recursive).
-    pub unsafe fn lock() -> Self {
+    pub unsafe fn with<R>(f: impl FnOnce(&mut Self) -> R) -> R {
+        // SAFETY: Guaranteed by the caller. The guard is dropped at the end of this function.
+        let mut guard = unsafe { Self::lock() };
+        f(&mut guard)
+    }
+
+    /// Takes the lock, for [`DeviceHotplugGuard::with`] (not inlined into modules: the C
+    /// functions are not exported).
+    ///
+    /// # Safety
+    ///
+    /// As [`DeviceHotplugGuard::with`], and the caller drops the guard before it returns.
+    #[inline(never)]
+    unsafe fn lock() -> Self {
         // SAFETY: The function has no preconditions; it may sleep, which the caller may do as it
         // is not in atomic context (the kernel checks that with `might_sleep()`).
         unsafe { bindings::lock_device_hotplug() };
@@ -65,15 +78,17 @@ impl DeviceHotplugGuard {
         }
     }
 
-    /// Takes the device hotplug lock for a sysfs `store` callback (`lock_device_hotplug_sysfs()`),
-    /// given the [`Writer`] of the write being served.
+    /// Runs `f` with the device hotplug lock held, for a sysfs `store` callback
+    /// (`lock_device_hotplug_sysfs()`), given the [`Writer`] of the write being served; the lock
+    /// is released when `f` returns, and `f`'s result is returned.
     ///
     /// The writer is the proof that this serves a write to a file, which the error below can
     /// restart (a `write()` system call; io_uring turns the restart into `EINTR`, as for the C
     /// files): not a memory block provider's operations (whose caller holds the lock, so that the
     /// restart would repeat forever) nor a kernel thread of its own, which have no writer. A
-    /// `store` takes the lock once: a second call with the same writer fails with `EDEADLK`
-    /// (the first guard may still be held, and the restart would then repeat forever).
+    /// `store` takes the lock once: a second call with the same writer (from inside `f`, or
+    /// after it) fails with `EDEADLK` without calling `f` (from inside, the restart would repeat
+    /// forever).
     ///
     /// If the lock is taken, it does not wait (a file's removal waits for its callbacks while
     /// holding the lock): it fails with [`ERESTARTNOINTR`], to be returned from the callback
@@ -93,12 +108,24 @@ impl DeviceHotplugGuard {
     ///     type Target = Device;
     ///
     ///     fn store(_dev: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-    ///         let _guard = DeviceHotplugGuard::lock_sysfs(writer)?;
-    ///         Ok(input.len())
+    ///         DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
+    ///             device_hotplug.assert_held();
+    ///             Ok(input.len())
+    ///         })
     ///     }
     /// }
+    /// assert!(Flush::HAS_STORE);
     /// ```
-    pub fn lock_sysfs(writer: &Writer<'_>) -> Result<Self> {
+    pub fn with_sysfs<R>(writer: &Writer<'_>, f: impl FnOnce(&mut Self) -> Result<R>) -> Result<R> {
+        // The guard is dropped at the end of this function.
+        let mut guard = Self::lock_sysfs(writer)?;
+        f(&mut guard)
+    }
+
+    /// Takes the lock, for [`DeviceHotplugGuard::with_sysfs`], whose caller drops the guard
+    /// before it returns.
+    #[inline(never)]
+    fn lock_sysfs(writer: &Writer<'_>) -> Result<Self> {
         if !writer.take_device_hotplug_once() {
             return Err(Error::from_errno(-(bindings::EDEADLK as i32)));
         }
@@ -115,9 +142,36 @@ impl DeviceHotplugGuard {
         // SAFETY: The function has no preconditions.
         unsafe { bindings::lock_device_hotplug_assert_held() };
     }
+
+    /// Runs `f` with the memory hotplug lock held (`mem_hotplug_begin()`), taken after the device
+    /// hotplug lock; the lock is released (`mem_hotplug_done()`) when `f` returns.
+    ///
+    /// The device hotplug guard is borrowed mutably while `f` runs: `f` cannot reach it, so it
+    /// cannot call the functions that take the memory hotplug lock themselves (which is not
+    /// recursive), such as [`probe`], nor this one again.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use kernel::memory::hotplug::DeviceHotplugGuard;
+    ///
+    /// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
+    /// // not hold the lock.
+    /// unsafe {
+    ///     DeviceHotplugGuard::with(|device_hotplug| {
+    ///         device_hotplug.with_mem_hotplug(|mem_hotplug| mem_hotplug.assert_held())
+    ///     })
+    /// };
+    /// ```
+    pub fn with_mem_hotplug<R>(&mut self, f: impl FnOnce(&mut MemHotplugGuard) -> R) -> R {
+        // The guard is dropped at the end of this function, before `self` can be used again.
+        let mut guard = MemHotplugGuard::begin(self);
+        f(&mut guard)
+    }
 }
 
 impl Drop for DeviceHotplugGuard {
+    #[inline(never)]
     fn drop(&mut self) {
         // SAFETY: By the type invariant this task holds the lock.
         unsafe { bindings::unlock_device_hotplug() };
@@ -146,11 +200,13 @@ impl Drop for DeviceHotplugGuard {
 ///
 /// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
 /// // not hold the lock.
-/// let mut guard = unsafe { DeviceHotplugGuard::lock() };
-/// let before = *PROBED.get(&guard);
-/// *PROBED.get_mut(&mut guard) += 1;
-/// assert_eq!(*PROBED.get(&guard), before + 1);
-/// # Ok::<(), Error>(())
+/// unsafe {
+///     DeviceHotplugGuard::with(|guard| {
+///         let before = *PROBED.get(guard);
+///         *PROBED.get_mut(guard) += 1;
+///         assert_eq!(*PROBED.get(guard), before + 1);
+///     })
+/// };
 /// ```
 pub struct DeviceHotplugLocked<T: ?Sized> {
     data: core::cell::UnsafeCell<T>,
@@ -189,53 +245,35 @@ impl<T: ?Sized> DeviceHotplugLocked<T> {
 }
 
 /// Proof that this task holds the memory hotplug lock (`mem_hotplug_begin()`), under the device
-/// hotplug lock; the lock is released (`mem_hotplug_done()`) when the guard is dropped.
+/// hotplug lock: what [`DeviceHotplugGuard::with_mem_hotplug`] lends its closure.
 ///
-/// The guard borrows the [`DeviceHotplugGuard`] mutably for its whole life: the device hotplug
-/// lock cannot be released first, and functions that take the memory hotplug lock themselves
-/// (which is not recursive) cannot be called while it is held, because they need that guard too.
-/// A guard leaked with `mem::forget` ends the borrow but not the lock: [`probe`] or another
-/// [`MemHotplugGuard::begin`] then waits forever (a deadlock, not undefined behaviour).
+/// Like the device hotplug guard, it is only ever lent by mutable reference, so it cannot be
+/// leaked or released early, and a block's device lock ([`MemoryBlock::with_lock`]) can be taken
+/// only with it.
+///
+/// [`MemoryBlock::with_lock`]: super::block::MemoryBlock::with_lock
 ///
 /// # Invariants
 ///
 /// The task that created the guard holds the memory hotplug lock, taken after the device hotplug
-/// lock, until the guard is dropped. The guard is not `Send`.
-///
-/// # Examples
-///
-/// ```
-/// use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
-///
-/// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
-/// // not hold the lock.
-/// let mut device_hotplug = unsafe { DeviceHotplugGuard::lock() };
-/// let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-/// mem_hotplug.assert_held();
-/// // Dropping `device_hotplug` here would not compile: `mem_hotplug` borrows it.
-/// drop(mem_hotplug);
-/// drop(device_hotplug);
-/// # Ok::<(), Error>(())
-/// ```
-#[must_use = "the memory hotplug lock is released when the guard is dropped"]
-pub struct MemHotplugGuard<'a> {
-    _device_hotplug: PhantomData<&'a mut DeviceHotplugGuard>,
+/// lock, until the guard is dropped by the function that created it. The guard is not `Send`.
+pub struct MemHotplugGuard {
     _not_send: PhantomData<*mut ()>,
 }
 
-impl<'a> MemHotplugGuard<'a> {
-    /// Takes the memory hotplug lock; the device hotplug lock must be held, as `device_hotplug`
-    /// proves.
-    pub fn begin(device_hotplug: &'a mut DeviceHotplugGuard) -> Self {
+impl MemHotplugGuard {
+    /// Takes the lock, for [`DeviceHotplugGuard::with_mem_hotplug`], whose caller drops the guard
+    /// before `device_hotplug` can be used again.
+    #[inline(never)]
+    fn begin(device_hotplug: &mut DeviceHotplugGuard) -> Self {
         let _ = device_hotplug;
         // SAFETY: The function has no preconditions beyond being allowed to sleep (a task holding
-        // the device hotplug lock may). No live guard of this task holds the lock: it would borrow
-        // `device_hotplug` mutably. A guard leaked with `mem::forget` still holds it, and this
-        // then waits forever: a deadlock, not undefined behaviour.
+        // the device hotplug lock may). This task does not hold the lock: a `MemHotplugGuard`
+        // exists only inside the closure of `with_mem_hotplug()`, which cannot reach the device
+        // hotplug guard to call it again.
         unsafe { bindings::mem_hotplug_begin() };
         // INVARIANT: The lock was just taken, after the device hotplug lock.
         Self {
-            _device_hotplug: PhantomData,
             _not_send: PhantomData,
         }
     }
@@ -247,7 +285,8 @@ impl<'a> MemHotplugGuard<'a> {
     }
 }
 
-impl Drop for MemHotplugGuard<'_> {
+impl Drop for MemHotplugGuard {
+    #[inline(never)]
     fn drop(&mut self) {
         // SAFETY: By the type invariant this task holds the lock.
         unsafe { bindings::mem_hotplug_done() };
@@ -365,8 +404,7 @@ impl Probed {
 ///
 ///     fn store(_dev: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
 ///         let phys_addr = writer.admin().ok_or(EPERM)?.number()?;
-///         let mut guard = DeviceHotplugGuard::lock_sysfs(writer)?;
-///         probe(&mut guard, phys_addr)?;
+///         DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| probe(device_hotplug, phys_addr))?;
 ///         Ok(input.len())
 ///     }
 /// }
@@ -389,13 +427,14 @@ pub fn probe(
 /// ```
 /// use kernel::memory::{block_size_bytes, hotplug::*};
 ///
+/// let check = |guard: &mut DeviceHotplugGuard| {
+///     // SAFETY: Not block-aligned: it fails before it adds anything.
+///     let probed = unsafe { probe_unchecked(guard, block_size_bytes() + 4096) };
+///     assert_eq!(probed.err(), Some(EINVAL));
+/// };
 /// // SAFETY: The KUnit thread is not a sysfs callback nor a provider's operation, and does
 /// // not hold the lock.
-/// let mut guard = unsafe { DeviceHotplugGuard::lock() };
-/// // SAFETY: Not block-aligned: it fails before it adds anything.
-/// let probed = unsafe { probe_unchecked(&mut guard, block_size_bytes() + 4096) };
-/// assert_eq!(probed.err(), Some(EINVAL));
-/// # Ok::<(), Error>(())
+/// unsafe { DeviceHotplugGuard::with(check) };
 /// ```
 ///
 /// # Safety

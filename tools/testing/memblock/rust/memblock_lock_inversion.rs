@@ -12,7 +12,7 @@
 
 use kernel::bindings;
 use kernel::memory::block::MemoryBlock;
-use kernel::memory::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
+use kernel::memory::hotplug::DeviceHotplugGuard;
 use kernel::prelude::*;
 
 module! {
@@ -27,28 +27,26 @@ struct MemblockLockInversion;
 
 impl kernel::Module for MemblockLockInversion {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        let invert = |device_hotplug: &mut DeviceHotplugGuard| -> Result {
+            let block = MemoryBlock::find(device_hotplug, 0).ok_or(ENODEV)?;
+            device_hotplug.with_mem_hotplug(|mem_hotplug| block.with_lock(mem_hotplug, |_| ()));
+            pr_info!("locked memory0 in the right order; now the inverted order\n");
+            // `Device` wraps `struct device` transparently.
+            let dev = core::ptr::from_ref(block.device())
+                .cast::<bindings::device>()
+                .cast_mut();
+            // SAFETY: `block` holds a reference on the device, so its mutex is valid. Taking it
+            // without the memory hotplug lock is the inversion this module exists for.
+            unsafe { bindings::mutex_lock(core::ptr::addr_of_mut!((*dev).mutex)) };
+            device_hotplug.with_mem_hotplug(|mem_hotplug| mem_hotplug.assert_held());
+            // SAFETY: This task locked the mutex just above.
+            unsafe { bindings::mutex_unlock(core::ptr::addr_of_mut!((*dev).mutex)) };
+            pr_info!("inverted order done\n");
+            Ok(())
+        };
         // SAFETY: Module initialisation is no sysfs callback nor a provider's, and this task does
         // not hold the lock.
-        let mut device_hotplug = unsafe { DeviceHotplugGuard::lock() };
-        let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-        {
-            let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-            drop(block.lock(&mut mem_hotplug));
-        }
-        pr_info!("locked memory0 in the right order; now the inverted order\n");
-        // `Device` wraps `struct device` transparently.
-        let dev = core::ptr::from_ref(block.device())
-            .cast::<bindings::device>()
-            .cast_mut();
-        // SAFETY: `block` holds a reference on the device, so its mutex is valid. Taking it
-        // without the memory hotplug lock is the inversion this module exists for.
-        unsafe { bindings::mutex_lock(core::ptr::addr_of_mut!((*dev).mutex)) };
-        let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        drop(mem_hotplug);
-        // SAFETY: This task locked the mutex just above.
-        unsafe { bindings::mutex_unlock(core::ptr::addr_of_mut!((*dev).mutex)) };
-        pr_info!("inverted order done\n");
-        drop(device_hotplug);
+        unsafe { DeviceHotplugGuard::with(invert) }?;
         Ok(Self)
     }
 }

@@ -17,10 +17,13 @@
 
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
-use kernel::memory::block::{Changing, MemoryBlockFile, Operations, Registration, StateRequest};
+use kernel::memory::block::{
+    MemoryBlockFile, Offlined, Onlined, Operations, Refused, Registration, StateRequest, ToOffline,
+    ToOnline,
+};
 #[cfg(CONFIG_MEMORY_FAILURE)]
 use kernel::memory::failure;
-use kernel::memory::hotplug::{probe, DeviceHotplugGuard, DeviceHotplugLocked, MemHotplugGuard};
+use kernel::memory::hotplug::{probe, DeviceHotplugGuard, DeviceHotplugLocked};
 use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer, Writer};
 use kernel::{attribute_group, c_str, device::Device, prelude::*};
 
@@ -69,14 +72,17 @@ impl AttributeOps for State {
 
     fn store(block: &MemoryBlockFile, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
         let request = StateRequest::parse(input)?;
-        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs(writer)?;
-        let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        let mut locked = block.lock(&mut mem_hotplug);
-        STATE_STORES.fetch_add(1, Ordering::Relaxed);
-        let changed = match request {
-            StateRequest::Offline => locked.offline()?,
-            StateRequest::Online(online_type) => locked.online(online_type)?,
-        };
+        let changed = DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
+            device_hotplug.with_mem_hotplug(|mem_hotplug| {
+                block.with_lock(mem_hotplug, |locked| {
+                    STATE_STORES.fetch_add(1, Ordering::Relaxed);
+                    match request {
+                        StateRequest::Offline => locked.offline(),
+                        StateRequest::Online(online_type) => locked.online(online_type),
+                    }
+                })
+            })
+        })?;
         // As the C driver: asking for the state a block is in is invalid.
         if !changed {
             return Err(EINVAL);
@@ -95,10 +101,11 @@ impl AttributeOps for Probe {
         // The `probe` file: only root can write it (EACCES otherwise, so that an EPERM can only
         // be `probe()`'s refusal of a number written to another file).
         let start = writer.admin().ok_or(EACCES)?.number()?;
-        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs(writer)?;
-        probe(&mut device_hotplug, start)?;
-        *PROBED.get_mut(&mut device_hotplug) += 1;
-        Ok(input.len())
+        DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
+            probe(device_hotplug, start)?;
+            *PROBED.get_mut(device_hotplug) += 1;
+            Ok(input.len())
+        })
     }
 }
 
@@ -106,12 +113,12 @@ struct Ops;
 
 #[vtable]
 impl Operations for Ops {
-    fn online(block: &mut Changing<'_>) -> Result {
+    fn online(block: ToOnline<'_>) -> Result<Onlined<'_>, Refused<'_>> {
         ONLINES.fetch_add(1, Ordering::Relaxed);
         block.builtin_online()
     }
 
-    fn offline(block: &mut Changing<'_>) -> Result {
+    fn offline(block: ToOffline<'_>) -> Result<Offlined<'_>, Refused<'_>> {
         OFFLINES.fetch_add(1, Ordering::Relaxed);
         block.builtin_offline()
     }
@@ -130,9 +137,9 @@ impl AttributeOps for HardOfflineLocked {
 
     fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
         let phys_addr = writer.admin().ok_or(EACCES)?.number()?;
-        let mut device_hotplug = DeviceHotplugGuard::lock_sysfs(writer)?;
-        let _mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-        failure::memory_failure(phys_addr)?;
+        DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
+            device_hotplug.with_mem_hotplug(|_mem_hotplug| failure::memory_failure(phys_addr))
+        })?;
         Ok(input.len())
     }
 }
@@ -181,9 +188,7 @@ impl Drop for MemblockRustTest {
         // SAFETY: Module unload runs in `delete_module()`'s system call: not a sysfs callback
         // nor a provider's operation (a store of ours in flight holds the lock only until it
         // returns), and this task does not hold the lock.
-        let guard = unsafe { DeviceHotplugGuard::lock() };
-        let probed = *PROBED.get(&guard);
-        drop(guard);
+        let probed = unsafe { DeviceHotplugGuard::with(|guard| *PROBED.get(guard)) };
         pr_info!(
             "served phys_index show {} state show {} store {} probe {} online {} offline {}\n",
             PHYS_INDEX_SHOWS.load(Ordering::Relaxed),

@@ -1,21 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Must not compile with `--cfg wrong`: the device hotplug lock taken with the blocking
-//! `DeviceHotplugGuard::lock()` in safe code, as a sysfs callback would if it could (a removal of
-//! its file, under the lock, would wait for it forever).
+//! `lock_device_hotplug()` in safe code (a sysfs callback would deadlock against the removal of
+//! its device; `store`s use `DeviceHotplugGuard::with_sysfs`).
 //!
-//! Without it (the control) the same module takes the lock through `lock_device_hotplug()`
-//! (`module.rs`), which says in its `unsafe` block why it may wait, and builds.
+//! Without it (the control) the module says in an `unsafe` block why it may wait, and builds.
 //
-// expect: error[E0133]: call to unsafe function `DeviceHotplugGuard::lock` is unsafe
+// expect: error[E0133]: call to unsafe function `DeviceHotplugGuard::with` is unsafe
 
 /// The case: what the module does at load.
 fn case() -> Result {
     #[cfg(not(wrong))]
-    let device_hotplug = lock_device_hotplug();
+    with_device_hotplug(|device_hotplug| device_hotplug.assert_held());
     #[cfg(wrong)]
-    let device_hotplug = DeviceHotplugGuard::lock();
-    device_hotplug.assert_held();
+    DeviceHotplugGuard::with(|device_hotplug| device_hotplug.assert_held());
     Ok(())
 }
 

@@ -1,21 +1,19 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Must not compile with `--cfg wrong`: the device hotplug guard dropped while the memory hotplug
-//! guard is held.
+//! Must not compile with `--cfg wrong`: the device hotplug guard taken out of its closure's reference
+//! (to release it) while the memory hotplug lock is held.
 //!
 //! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
 //
-// expect: error[E0505]: cannot move out of `device_hotplug` because it is borrowed
+// expect: error[E0507]: cannot move out of `*device_hotplug` which is behind a mutable reference
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = lock_device_hotplug();
-    let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-    #[cfg(not(wrong))]
-    drop(mem_hotplug);
-    drop(device_hotplug);
-    #[cfg(wrong)]
-    drop(mem_hotplug);
+    with_device_hotplug(|device_hotplug| {
+        device_hotplug.with_mem_hotplug(|mem_hotplug| mem_hotplug.assert_held());
+        #[cfg(wrong)]
+        drop(*device_hotplug);
+    });
     Ok(())
 }
 

@@ -10,14 +10,15 @@
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = lock_device_hotplug();
-    #[cfg(wrong)]
-    let phys_addr = kernel::sysfs::AdminNumber { value: 0x100000000 };
-    #[cfg(wrong)]
-    let _ = kernel::memory::hotplug::probe(&mut device_hotplug, phys_addr);
-    #[cfg(not(wrong))]
-    // SAFETY: The module is only built, never loaded (it is a compile-fail case).
-    let _ = unsafe { probe_unchecked(&mut device_hotplug, 0x100000000) };
+    with_device_hotplug(|device_hotplug| {
+        #[cfg(wrong)]
+        let phys_addr = kernel::sysfs::AdminNumber { value: 0x100000000 };
+        #[cfg(wrong)]
+        let _ = kernel::memory::hotplug::probe(device_hotplug, phys_addr);
+        #[cfg(not(wrong))]
+        // SAFETY: The module is only built, never loaded (it is a compile-fail case).
+        let _ = unsafe { probe_unchecked(device_hotplug, 0x100000000) };
+    });
     Ok(())
 }
 

@@ -4,22 +4,23 @@
 //!
 //! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
 //
-// expect: error[E0451]: fields `_device_hotplug` and `_not_send` of struct `MemHotplugGuard`
-// expect: are private
+// expect: error[E0451]: field `_not_send` of struct `MemHotplugGuard` is private
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = lock_device_hotplug();
-    let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-    #[cfg(not(wrong))]
-    let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-    #[cfg(wrong)]
-    let mut mem_hotplug = MemHotplugGuard {
-        _device_hotplug: core::marker::PhantomData,
-        _not_send: core::marker::PhantomData,
-    };
-    drop(block.lock(&mut mem_hotplug));
-    Ok(())
+    with_device_hotplug(|device_hotplug| {
+        let block = MemoryBlock::find(device_hotplug, 0).ok_or(ENODEV)?;
+        #[cfg(not(wrong))]
+        device_hotplug.with_mem_hotplug(|mem_hotplug| block.with_lock(mem_hotplug, |_| ()));
+        #[cfg(wrong)]
+        block.with_lock(
+            &mut MemHotplugGuard {
+                _not_send: core::marker::PhantomData,
+            },
+            |_| (),
+        );
+        Ok(())
+    })
 }
 
 include!("module.rs");

@@ -9,13 +9,14 @@
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = lock_device_hotplug();
-    #[cfg(not(wrong))]
-    // SAFETY: The module is only built, never loaded (it is a compile-fail case).
-    let probed = unsafe { probe_unchecked(&mut device_hotplug, 0x100000000) }?;
-    #[cfg(wrong)]
-    let probed = Probed { start: 0 };
-    probed.remove(&mut device_hotplug).map_err(|(e, _)| e)
+    with_device_hotplug(|device_hotplug| {
+        #[cfg(not(wrong))]
+        // SAFETY: The module is only built, never loaded (it is a compile-fail case).
+        let probed = unsafe { probe_unchecked(device_hotplug, 0x100000000) }?;
+        #[cfg(wrong)]
+        let probed = Probed { start: 0 };
+        probed.remove(device_hotplug).map_err(|(e, _)| e)
+    })
 }
 
 include!("module.rs");

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Must not compile with `--cfg wrong`: a memory hotplug guard moved to another task (the lock
-//! belongs to the task that took it).
+//! must be released by the task that took it).
 //!
 //! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
 //
@@ -10,16 +10,18 @@
 /// The case: what the module does at load.
 fn case() -> Result {
     fn to_another_task<T: Send>(_value: T) {}
-    let mut device_hotplug = lock_device_hotplug();
-    let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-    let mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-    // A block reference may go to another task.
-    to_another_task(block);
-    #[cfg(wrong)]
-    to_another_task(mem_hotplug);
-    #[cfg(not(wrong))]
-    drop(mem_hotplug);
-    Ok(())
+    with_device_hotplug(|device_hotplug| {
+        let block = MemoryBlock::find(device_hotplug, 0).ok_or(ENODEV)?;
+        device_hotplug.with_mem_hotplug(|mem_hotplug| {
+            // A block reference may go to another task.
+            to_another_task(block);
+            #[cfg(wrong)]
+            to_another_task(mem_hotplug);
+            #[cfg(not(wrong))]
+            mem_hotplug.assert_held();
+        });
+        Ok(())
+    })
 }
 
 include!("module.rs");

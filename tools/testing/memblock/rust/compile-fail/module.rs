@@ -5,7 +5,8 @@
 
 #[allow(unused_imports)]
 use kernel::memory::block::{
-    Changing, MemoryBlock, MemoryBlockFile, OnlineType, Operations, Registration,
+    MemoryBlock, MemoryBlockFile, Offlined, OnlineType, Onlined, Operations, Refused, Registration,
+    ToOffline, ToOnline,
 };
 #[allow(unused_imports)]
 use kernel::memory::hotplug::{
@@ -21,12 +22,12 @@ module! {
 
 struct Case;
 
-/// Takes the device hotplug lock for a case, which runs at module load.
+/// Runs `f` with the device hotplug lock held, for a case, which runs at module load.
 #[allow(dead_code)]
-fn lock_device_hotplug() -> DeviceHotplugGuard {
+fn with_device_hotplug<R>(f: impl FnOnce(&mut DeviceHotplugGuard) -> R) -> R {
     // SAFETY: Module load runs in `init_module()`'s system call: not a sysfs callback nor a
     // memory block provider's operation, and this task does not hold the lock.
-    unsafe { DeviceHotplugGuard::lock() }
+    unsafe { DeviceHotplugGuard::with(f) }
 }
 
 impl kernel::Module for Case {

@@ -8,15 +8,17 @@
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = lock_device_hotplug();
-    let block = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-    let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-    #[cfg(not(wrong))]
-    block.lock(&mut mem_hotplug).online(OnlineType::Movable)?;
-    #[cfg(wrong)]
-    block.online(OnlineType::Movable)?;
-    drop(mem_hotplug);
-    Ok(())
+    with_device_hotplug(|device_hotplug| {
+        let block = MemoryBlock::find(device_hotplug, 0).ok_or(ENODEV)?;
+        device_hotplug.with_mem_hotplug(|mem_hotplug| {
+            #[cfg(not(wrong))]
+            block.with_lock(mem_hotplug, |locked| locked.online(OnlineType::Movable))?;
+            #[cfg(wrong)]
+            block.online(OnlineType::Movable)?;
+            let _ = mem_hotplug;
+            Ok(())
+        })
+    })
 }
 
 include!("module.rs");

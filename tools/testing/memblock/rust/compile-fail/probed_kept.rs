@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Must not compile with `--cfg wrong`: the handle of a probed block kept in a `static`, where a
-//! callback of the block's own files could reach it and remove the block (which waits for that
-//! very callback: a self-deadlock).
+//! callback of the block's own files could reach it (and its removal would wait for itself).
 //!
-//! Without it (the control) the module keeps only the block's address, and builds.
+//! Without it (the control) the module keeps only the address, and builds.
 //
 // expect: error[E0277]: `*mut ()` cannot be sent between threads safely
 
@@ -15,15 +14,16 @@ static KEPT: DeviceHotplugLocked<Option<u64>> = DeviceHotplugLocked::new(None);
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = lock_device_hotplug();
-    // SAFETY: The module is only built, never loaded (it is a compile-fail case).
-    let probed = unsafe { probe_unchecked(&mut device_hotplug, 0x100000000) }?;
-    #[cfg(wrong)]
-    let kept = probed;
-    #[cfg(not(wrong))]
-    let kept = probed.start();
-    *KEPT.get_mut(&mut device_hotplug) = Some(kept);
-    Ok(())
+    with_device_hotplug(|device_hotplug| {
+        // SAFETY: The module is only built, never loaded (it is a compile-fail case).
+        let probed = unsafe { probe_unchecked(device_hotplug, 0x100000000) }?;
+        #[cfg(wrong)]
+        let kept = probed;
+        #[cfg(not(wrong))]
+        let kept = probed.start();
+        *KEPT.get_mut(device_hotplug) = Some(kept);
+        Ok(())
+    })
 }
 
 include!("module.rs");

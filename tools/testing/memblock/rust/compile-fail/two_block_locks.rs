@@ -4,22 +4,24 @@
 //!
 //! Without it (the control) the same module takes the locks as `kernel::memory` wants and builds.
 //
-// expect: error[E0499]: cannot borrow `mem_hotplug` as mutable more than once at a time
+// expect: error[E0500]: closure requires unique access to `*mem_hotplug` but it is already borrowed
+// expect: error[E0501]: cannot borrow `*mem_hotplug` as mutable because previous closure requires unique access
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let mut device_hotplug = lock_device_hotplug();
-    let block0 = MemoryBlock::find(&device_hotplug, 0).ok_or(ENODEV)?;
-    let block1 = MemoryBlock::find(&device_hotplug, 1).ok_or(ENODEV)?;
-    let mut mem_hotplug = MemHotplugGuard::begin(&mut device_hotplug);
-    let locked0 = block0.lock(&mut mem_hotplug);
-    #[cfg(not(wrong))]
-    drop(locked0);
-    let locked1 = block1.lock(&mut mem_hotplug);
-    #[cfg(wrong)]
-    drop(locked0);
-    drop(locked1);
-    Ok(())
+    with_device_hotplug(|device_hotplug| {
+        let block0 = MemoryBlock::find(device_hotplug, 0).ok_or(ENODEV)?;
+        let block1 = MemoryBlock::find(device_hotplug, 1).ok_or(ENODEV)?;
+        device_hotplug.with_mem_hotplug(|mem_hotplug| {
+            #[cfg(not(wrong))]
+            block0.with_lock(mem_hotplug, |_| ());
+            #[cfg(not(wrong))]
+            block1.with_lock(mem_hotplug, |_| ());
+            #[cfg(wrong)]
+            block0.with_lock(mem_hotplug, |_| block1.with_lock(mem_hotplug, |_| ()));
+        });
+        Ok(())
+    })
 }
 
 include!("module.rs");
