@@ -3,10 +3,11 @@
 //! sysfs attributes of devices and attribute groups.
 //!
 //! An attribute file is a type that implements [`AttributeOps`]: its `show` writes the file's
-//! contents into a bounded [`ShowBuffer`], its `store` receives the bytes written and returns how
-//! many it consumed or an errno, which the writer's `write(2)` returns. [`Attribute`] turns such a
-//! type into the C `struct device_attribute`, with a mode checked at compile time against the
-//! callbacks the type has; [`attribute_group!`](crate::attribute_group) and
+//! contents into a bounded [`ShowBuffer`], its `store` receives what was written, up to its first
+//! NUL (as the C parsers such as `kstrtoull()` and `sysfs_streq()` read it), and either consumes
+//! all of it or fails with an errno, which the writer's `write(2)` returns. [`Attribute`] turns
+//! such a type into the C `struct device_attribute`, with a mode checked at compile time against
+//! the callbacks the type has; [`attribute_group!`](crate::attribute_group) and
 //! [`attribute_groups!`](crate::attribute_groups) build the static, NULL-terminated tables the
 //! driver core takes, as `DEVICE_ATTR_RO()` and `ATTRIBUTE_GROUPS()` do in C.
 //!
@@ -153,7 +154,7 @@ impl fmt::Write for ShowBuffer<'_> {
 ///
 /// ```
 /// use core::sync::atomic::{AtomicU32, Ordering};
-/// use kernel::{device::Device, prelude::*};
+/// use kernel::{device::Device, prelude::*, str::CStr};
 /// use kernel::sysfs::{AttributeOps, ShowBuffer, Writer};
 ///
 /// static VALUE: AtomicU32 = AtomicU32::new(7);
@@ -170,10 +171,10 @@ impl fmt::Write for ShowBuffer<'_> {
 ///         Ok(())
 ///     }
 ///
-///     fn store(_dev: &Device, input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
-///         let text = core::str::from_utf8(input).map_err(|_| EINVAL)?;
+///     fn store(_dev: &Device, input: &CStr, _writer: &Writer<'_>) -> Result {
+///         let text = input.to_str().map_err(|_| EINVAL)?;
 ///         VALUE.store(text.trim().parse().map_err(|_| EINVAL)?, Ordering::Relaxed);
-///         Ok(input.len())
+///         Ok(())
 ///     }
 /// }
 /// assert!(Value::HAS_SHOW && Value::HAS_STORE);
@@ -188,15 +189,16 @@ pub trait AttributeOps {
         crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 
-    /// Handles a write of `input` (the bytes written, without the terminating NUL the C side
-    /// adds) by `writer`, returning how many bytes it consumed.
-    fn store(_target: &Self::Target, _input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
+    /// Handles a write of `input` by `writer`: what was written, up to its first NUL (sysfs ends
+    /// it with one). On success the whole write is consumed, as by the C files (a `store` that
+    /// consumed nothing would make `write(2)` return 0, and writers retry that forever).
+    fn store(_target: &Self::Target, _input: &CStr, _writer: &Writer<'_>) -> Result {
         crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
 }
 
 /// A write to an attribute file in progress: what a [`AttributeOps::store`] is given with the
-/// bytes written.
+/// text written.
 ///
 /// It exists only while the `store` callback runs, in the task that writes (a `write(2)` system
 /// call), and cannot be made anywhere else: it is the proof that an operation is done for a write
@@ -204,15 +206,11 @@ pub trait AttributeOps {
 ///
 /// # Invariants
 ///
-/// `dev` and `attr` are the device and the attribute (as declared by the kernel) of the file being
-/// written, live for `'a`, `input` is what was written, and the current task is the one writing.
-/// `attr` is the `device_attribute` of an [`Attribute`] (only its trampoline makes a `Writer`),
-/// so its name is a NUL-terminated string that lives as long as the attribute.
+/// The current task is the one writing, in a `store` callback, for `'a`.
 pub struct Writer<'a> {
-    dev: *mut bindings::device,
-    attr: *mut bindings::device_attribute,
-    input: &'a [u8],
     device_hotplug_taken: core::cell::Cell<bool>,
+    _call: PhantomData<&'a mut ()>,
+    _not_send: PhantomData<*mut ()>,
 }
 
 /// A capability a writer may have (`CAP_*`), for [`Writer::capable`].
@@ -223,7 +221,22 @@ pub enum Capability {
     SysAdmin = bindings::CAP_SYS_ADMIN,
 }
 
-impl<'a> Writer<'a> {
+impl Writer<'_> {
+    /// Makes the writer of a `store` callback.
+    ///
+    /// # Safety
+    ///
+    /// The caller is the `store` callback of an attribute file, in the writing task, and the
+    /// writer does not outlive the callback.
+    pub(crate) unsafe fn new() -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self {
+            device_hotplug_taken: core::cell::Cell::new(false),
+            _call: PhantomData,
+            _not_send: PhantomData,
+        }
+    }
+
     /// Returns `true` if the writing task has `cap` in the initial user namespace (`capable()`,
     /// audited as in C).
     pub fn capable(&self, cap: Capability) -> bool {
@@ -232,177 +245,9 @@ impl<'a> Writer<'a> {
         unsafe { bindings::capable(cap as i32) }
     }
 
-    /// Returns the proof that the file, as its attribute declares it, can be written by the
-    /// global root only: the declared mode lets only its owner write, and its owner is root.
-    /// `None` otherwise. (The mode checked is the declared one, of the attribute whose `store`
-    /// runs: for the memory subsystem's files the core registers an attribute only with its file's
-    /// mode. What root changed since, with `chmod` or `chown`, is root's decision, as for the C
-    /// files that rely on their mode.)
-    pub fn admin(&self) -> Option<AdminWrite<'a>> {
-        let file = self.file_name();
-        // SAFETY: By the type invariant `attr` is live.
-        let mode = unsafe { (*self.attr).attr.mode };
-        let mut uid = bindings::kuid_t::default();
-        let mut gid = bindings::kgid_t::default();
-        // SAFETY: By the type invariant `dev` is live; the function only reads its kobject.
-        unsafe {
-            bindings::kobject_get_ownership(ptr::addr_of_mut!((*self.dev).kobj), &mut uid, &mut gid)
-        };
-        if mode & 0o022 != 0 || uid.val != 0 {
-            return None;
-        }
-        // INVARIANT: Checked above; `input` is what the administrator wrote.
-        Some(AdminWrite {
-            input: self.input,
-            file,
-            _not_send: PhantomData,
-        })
-    }
-
     /// Records that the `store` takes the device hotplug lock; `false` if it did already.
     pub(crate) fn take_device_hotplug_once(&self) -> bool {
         !self.device_hotplug_taken.replace(true)
-    }
-
-    /// Returns the name of the file being written, as its attribute declares it.
-    pub fn file_name(&self) -> &'a CStr {
-        // SAFETY: By the type invariant `attr` is the live `device_attribute` of an `Attribute`,
-        // whose name, a NUL-terminated string, lives as long as it: for `'a` at least.
-        unsafe { CStr::from_char_ptr((*self.attr).attr.name) }
-    }
-}
-
-/// Proof that the running `store` callback serves a write to a file that only the global root
-/// can write, as the kernel declared it: an administrator's request. Given by [`Writer::admin`];
-/// it lives no longer than the callback.
-///
-/// # Invariants
-///
-/// The file being written, named `file`, can be written by the global root only, as declared,
-/// and `input` is what was written to it.
-pub struct AdminWrite<'a> {
-    input: &'a [u8],
-    file: &'a CStr,
-    _not_send: PhantomData<*mut ()>,
-}
-
-impl<'a> AdminWrite<'a> {
-    /// Returns the number the administrator wrote, parsed as [`parse_u64`] parses it: the
-    /// administrator's word for that number (for instance that it is the address of memory that
-    /// nothing uses).
-    pub fn number(&self) -> Result<AdminNumber<'a>> {
-        // INVARIANT: Parsed from what the administrator wrote to `file`.
-        Ok(AdminNumber {
-            value: parse_u64(self.input)?,
-            file: self.file,
-            _call: PhantomData,
-        })
-    }
-}
-
-/// A number an administrator wrote to a root-only file: see [`AdminWrite::number`]. It lives no
-/// longer than the callback, and knows the name of the file it was written to: a function that
-/// takes it acts on the administrator's word only for the file that asks for it (for instance,
-/// [`probe`](crate::memory::hotplug::probe) only for a number written to a file named `probe`).
-///
-/// # Invariants
-///
-/// `value` was parsed from what an administrator wrote to the file named `file`, which only root
-/// can write. Rust attribute files are installed on the memory root only by
-/// [`Registration`](crate::memory::block::Registration), whose root files the memory subsystem
-/// serves for its own file of the same name: a number written to a file named `probe` on the
-/// memory root was written to `/sys/devices/system/memory/probe`.
-#[derive(Clone, Copy, Debug)]
-pub struct AdminNumber<'a> {
-    value: u64,
-    file: &'a CStr,
-    _call: PhantomData<*mut ()>,
-}
-
-impl AdminNumber<'_> {
-    /// Returns the number.
-    pub fn get(&self) -> u64 {
-        self.value
-    }
-
-    /// Returns the number if it was written to a file named `file`, `EPERM` otherwise (the
-    /// administrator did not ask for what `file` does).
-    pub(crate) fn written_to(&self, file: &str) -> Result<u64> {
-        if self.file.as_bytes() != file.as_bytes() {
-            return Err(crate::error::code::EPERM);
-        }
-        Ok(self.value)
-    }
-}
-
-/// Parses a number written to a file as C's `kstrtoull(buf, 0, &value)` parses a `store`'s
-/// buffer: the input ends at its first NUL; an optional `+`; then `0x` (hexadecimal), `0`
-/// (octal) or neither (decimal); digits; at most one newline.
-///
-/// Fails with `ERANGE` if the number does not fit in a `u64`, and `EINVAL` for anything else.
-///
-/// # Examples
-///
-/// ```
-/// use kernel::sysfs::parse_u64;
-///
-/// assert_eq!(parse_u64(b"0x100000000\n"), Ok(0x1_0000_0000));
-/// assert_eq!(parse_u64(b"010"), Ok(8));
-/// assert_eq!(parse_u64(b"+42"), Ok(42));
-/// assert_eq!(parse_u64(b"7\0garbage"), Ok(7));
-/// assert_eq!(parse_u64(b"0x"), Err(EINVAL));
-/// assert_eq!(parse_u64(b"-1"), Err(EINVAL));
-/// assert_eq!(parse_u64(b"1\n\n"), Err(EINVAL));
-/// assert_eq!(parse_u64(b" 1"), Err(EINVAL));
-/// assert_eq!(parse_u64(b""), Err(EINVAL));
-/// assert_eq!(parse_u64(b"0x10000000000000000"), Err(ERANGE));
-/// assert_eq!(parse_u64(b"99999999999999999999junk"), Err(ERANGE));
-/// ```
-pub fn parse_u64(input: &[u8]) -> Result<u64> {
-    use crate::error::code::{EINVAL, ERANGE};
-
-    let end = input.iter().position(|&b| b == 0).unwrap_or(input.len());
-    let mut s = &input[..end];
-    if let Some(rest) = s.strip_prefix(b"+") {
-        s = rest;
-    }
-    let at = |s: &[u8], i: usize| s.get(i).copied().unwrap_or(0);
-    let base = if at(s, 0) != b'0' {
-        10
-    } else if at(s, 1).eq_ignore_ascii_case(&b'x') && at(s, 2).is_ascii_hexdigit() {
-        s = &s[2..];
-        16
-    } else {
-        8
-    };
-    let (mut value, mut digits, mut overflow) = (0u64, 0, false);
-    for &c in s {
-        let digit = match c.to_ascii_lowercase() {
-            c @ b'0'..=b'9' => u64::from(c - b'0'),
-            c @ b'a'..=b'f' => u64::from(c - b'a' + 10),
-            _ => break,
-        };
-        if digit >= base {
-            break;
-        }
-        match value.checked_mul(base).and_then(|v| v.checked_add(digit)) {
-            Some(v) => value = v,
-            None => {
-                overflow = true;
-                value = value.wrapping_mul(base).wrapping_add(digit);
-            }
-        }
-        digits += 1;
-    }
-    if overflow {
-        return Err(ERANGE);
-    }
-    if digits == 0 {
-        return Err(EINVAL);
-    }
-    match &s[digits..] {
-        b"" | b"\n" => Ok(value),
-        _ => Err(EINVAL),
     }
 }
 
@@ -455,44 +300,47 @@ pub struct Attribute<O: AttributeOps> {
 unsafe impl<O: AttributeOps> Sync for Attribute<O> {}
 
 impl<O: AttributeOps> Attribute<O> {
-    /// An attribute named `name` with mode `mode`.
+    /// An attribute named `name` with mode `MODE`.
     ///
-    /// Panics (at compile time, in a `static`) if `mode` has bits beyond `0o777`, if a group or
-    /// others may do more than the owner, if others may write, if it is readable and `O` has no
-    /// `show`, or if it is writable and `O` has no `store`.
-    pub const fn new(name: &'static CStr, mode: Mode) -> Self {
-        assert!(mode & !0o777 == 0, "mode has bits beyond 0o777");
-        assert!(
-            (mode >> 6) & 4 >= (mode >> 3) & 4 && (mode >> 3) & 4 >= mode & 4,
-            "group or others can read what the owner cannot"
-        );
-        assert!(
-            (mode >> 6) & 2 >= (mode >> 3) & 2,
-            "the group can write what the owner cannot"
-        );
-        assert!(mode & 0o002 == 0, "others must not write");
-        assert!(
-            mode & 0o444 == 0 || O::HAS_SHOW,
-            "a readable attribute needs `show`"
-        );
-        assert!(
-            mode & 0o222 == 0 || O::HAS_STORE,
-            "a writable attribute needs `store`"
-        );
+    /// Does not compile if `MODE` has bits beyond `0o777`, if a group or others may do more than
+    /// the owner, if others may write, if it is readable and `O` has no `show`, or if it is
+    /// writable and `O` has no `store`: the checks are constants of the type, evaluated when it
+    /// is compiled, never at run time.
+    pub const fn new<const MODE: Mode>(name: &'static CStr) -> Self {
+        const {
+            assert!(MODE & !0o777 == 0, "mode has bits beyond 0o777");
+            assert!(
+                (MODE >> 6) & 4 >= (MODE >> 3) & 4 && (MODE >> 3) & 4 >= MODE & 4,
+                "group or others can read what the owner cannot"
+            );
+            assert!(
+                (MODE >> 6) & 2 >= (MODE >> 3) & 2,
+                "the group can write what the owner cannot"
+            );
+            assert!(MODE & 0o002 == 0, "others must not write");
+            assert!(
+                MODE & 0o444 == 0 || O::HAS_SHOW,
+                "a readable attribute needs `show`"
+            );
+            assert!(
+                MODE & 0o222 == 0 || O::HAS_STORE,
+                "a writable attribute needs `store`"
+            );
+        }
 
         // SAFETY: All-zero bytes are a valid `struct device_attribute` (NULL pointers, no
         // callbacks, a zero lockdep key that the driver core does not use for static attributes).
         let mut raw: bindings::device_attribute = unsafe { core::mem::zeroed() };
         raw.attr.name = name.as_char_ptr();
-        raw.attr.mode = mode;
+        raw.attr.mode = MODE;
         // Only the callbacks the mode allows: a read-only file has no `store`.
-        if O::HAS_SHOW && mode & 0o444 != 0 {
+        if O::HAS_SHOW && MODE & 0o444 != 0 {
             raw.show = Some(show_callback::<O>);
         }
-        if O::HAS_STORE && mode & 0o222 != 0 {
+        if O::HAS_STORE && MODE & 0o222 != 0 {
             raw.store = Some(store_callback::<O>);
         }
-        // INVARIANT: `name` is `'static`, the callbacks are those of `O` that `mode` allows.
+        // INVARIANT: `name` is `'static`, the callbacks are those of `O` that `MODE` allows.
         Self {
             raw: Opaque::new(raw),
             _ops: PhantomData,
@@ -501,22 +349,22 @@ impl<O: AttributeOps> Attribute<O> {
 
     /// A file everybody can read (`0444`, `DEVICE_ATTR_RO()` in C).
     pub const fn read_only(name: &'static CStr) -> Self {
-        Self::new(name, 0o444)
+        Self::new::<0o444>(name)
     }
 
     /// A file only root can read (`0400`, `DEVICE_ATTR_ADMIN_RO()` in C).
     pub const fn admin_read_only(name: &'static CStr) -> Self {
-        Self::new(name, 0o400)
+        Self::new::<0o400>(name)
     }
 
     /// A file everybody can read and root can write (`0644`, `DEVICE_ATTR_RW()` in C).
     pub const fn read_write(name: &'static CStr) -> Self {
-        Self::new(name, 0o644)
+        Self::new::<0o644>(name)
     }
 
     /// A file only root can write (`0200`, `DEVICE_ATTR_WO()` in C).
     pub const fn write_only(name: &'static CStr) -> Self {
-        Self::new(name, 0o200)
+        Self::new::<0o200>(name)
     }
 
     /// Returns the attribute's name.
@@ -566,28 +414,28 @@ unsafe extern "C" fn show_callback<O: AttributeOps>(
 ///
 /// # Safety
 ///
-/// Called by the driver core with a live `dev` of `O::Target` and `count` bytes at `buf`.
+/// Called by the driver core with a live `dev` of `O::Target` and `count` bytes at `buf`, followed
+/// by a NUL.
 unsafe extern "C" fn store_callback<O: AttributeOps>(
     dev: *mut bindings::device,
-    attr: *mut bindings::device_attribute,
+    _attr: *mut bindings::device_attribute,
     buf: *const crate::ffi::c_char,
     count: usize,
 ) -> isize {
     // SAFETY: As in `show_callback`.
     let target = unsafe { O::Target::from_device(dev) };
-    // SAFETY: sysfs passes the `count` bytes written, valid for the duration of the call.
-    let input = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
-    // INVARIANT: This is the `store` of the file of `attr` on `dev`, in the writing task, and
-    // both live for the call.
-    let writer = Writer {
-        dev,
-        attr,
-        input,
-        device_hotplug_taken: core::cell::Cell::new(false),
-    };
-    match O::store(target, input, &writer) {
-        // A store cannot consume more than it was given.
-        Ok(n) => n.min(count) as isize,
+    // SAFETY: sysfs passes the `count` bytes written followed by a NUL (kernfs adds one), valid
+    // for the duration of the call.
+    let input = unsafe { CStr::from_char_ptr(buf) };
+    // SAFETY: This is a `store` callback, in the writing task; `writer` lives only for the call.
+    let writer = unsafe { Writer::new() };
+    store_result(O::store(target, input, &writer), count)
+}
+
+/// What a `store` callback returns to sysfs for `result`: the whole write, `count`, or the errno.
+pub(crate) fn store_result(result: Result, count: usize) -> isize {
+    match result {
+        Ok(()) => count as isize,
         Err(e) => e.to_errno() as isize,
     }
 }

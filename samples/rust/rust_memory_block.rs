@@ -19,18 +19,16 @@
 
 use core::fmt::Write;
 #[cfg(CONFIG_MEMORY_FAILURE)]
-use kernel::memory::failure;
+use kernel::memory::failure::{self, HardOfflineRequest, SoftOfflineRequest};
 use kernel::memory::{
     block::{
-        MemoryBlockFile, Offlined, OnlineType, Onlined, Operations, Refused, Registration, State,
-        StateRequest, ToOffline, ToOnline,
+        MemoryBlockFile, Offlined, OnlineType, Onlined, Operations, Refused, Registration,
+        RootFiles, State, StateRequest, ToOffline, ToOnline,
     },
-    hotplug::{self, DeviceHotplugGuard},
+    hotplug::{self, AutoOnlineRequest, DeviceHotplugGuard, ProbeRequest},
 };
-#[cfg(CONFIG_MEMORY_FAILURE)]
-use kernel::sysfs::{AdminNumber, Capability};
 use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer, Writer};
-use kernel::{attribute_group, c_str, device::Device, prelude::*};
+use kernel::{attribute_group, c_str, prelude::*};
 
 module! {
     type: RustMemoryBlock,
@@ -79,7 +77,7 @@ impl AttributeOps for BlockState {
         Ok(writeln!(buf, "{}", block.state())?)
     }
 
-    fn store(block: &MemoryBlockFile, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
+    fn store(block: &MemoryBlockFile, input: &CStr, writer: &Writer<'_>) -> Result {
         let request = StateRequest::parse(input)?;
         let changed = DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
             device_hotplug.with_mem_hotplug(|mem_hotplug| {
@@ -93,7 +91,7 @@ impl AttributeOps for BlockState {
         if !changed {
             return Err(EINVAL);
         }
-        Ok(input.len())
+        Ok(())
     }
 }
 
@@ -139,105 +137,12 @@ impl AttributeOps for ValidZones {
     }
 }
 
-/// Hot-adds the block at the physical address written (for architectures whose firmware does not
-/// announce hot-added memory, and for testing).
-#[cfg(CONFIG_ARCH_MEMORY_PROBE)]
-struct Probe;
-
-#[cfg(CONFIG_ARCH_MEMORY_PROBE)]
-#[vtable]
-impl AttributeOps for Probe {
-    type Target = Device;
-
-    fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-        let phys_addr = writer.admin().ok_or(EPERM)?.number()?;
-        if phys_addr.get() & (kernel::memory::block_size_bytes() - 1) != 0 {
-            return Err(EINVAL);
-        }
-        DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
-            hotplug::probe(device_hotplug, phys_addr)
-        })?;
-        Ok(input.len())
-    }
-}
-
-/// How hot-added blocks are onlined: `offline`, `online`, `online_kernel` or `online_movable`.
-struct AutoOnlineBlocks;
-
-#[vtable]
-impl AttributeOps for AutoOnlineBlocks {
-    type Target = Device;
-
-    fn show(_root: &Device, buf: &mut ShowBuffer<'_>) -> Result {
-        Ok(writeln!(buf, "{}", hotplug::auto_online_type())?)
-    }
-
-    fn store(_root: &Device, input: &[u8], _writer: &Writer<'_>) -> Result<usize> {
-        hotplug::set_auto_online_type(StateRequest::parse(input)?);
-        Ok(input.len())
-    }
-}
-
-/// The physical address written to a page offline file (root only): any parse error is `EINVAL`
-/// there.
-#[cfg(CONFIG_MEMORY_FAILURE)]
-fn page_address<'a>(writer: &Writer<'a>) -> Result<AdminNumber<'a>> {
-    if !writer.capable(Capability::SysAdmin) {
-        return Err(EPERM);
-    }
-    writer.admin().ok_or(EPERM)?.number().map_err(|_| EINVAL)
-}
-
-/// Migrates the contents of the page at the physical address written, and retires the page.
-#[cfg(CONFIG_MEMORY_FAILURE)]
-struct SoftOfflinePage;
-
-#[cfg(CONFIG_MEMORY_FAILURE)]
-#[vtable]
-impl AttributeOps for SoftOfflinePage {
-    type Target = Device;
-
-    fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-        let phys_addr = page_address(writer)?;
-        failure::soft_offline_page(phys_addr)?;
-        Ok(input.len())
-    }
-}
-
-/// Retires the page at the physical address written as a hardware memory error would, killing
-/// the tasks that use it.
-#[cfg(CONFIG_MEMORY_FAILURE)]
-struct HardOfflinePage;
-
-#[cfg(CONFIG_MEMORY_FAILURE)]
-#[vtable]
-impl AttributeOps for HardOfflinePage {
-    type Target = Device;
-
-    fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-        let phys_addr = page_address(writer)?;
-        failure::memory_failure(phys_addr)?;
-        Ok(input.len())
-    }
-}
-
 static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
 static STATE: Attribute<BlockState> = Attribute::read_write(c_str!("state"));
 static PHYS_DEVICE: Attribute<PhysDevice> = Attribute::read_only(c_str!("phys_device"));
 static REMOVABLE: Attribute<Removable> = Attribute::read_only(c_str!("removable"));
 #[cfg(CONFIG_MEMORY_HOTREMOVE)]
 static VALID_ZONES: Attribute<ValidZones> = Attribute::read_only(c_str!("valid_zones"));
-
-#[cfg(CONFIG_ARCH_MEMORY_PROBE)]
-static PROBE: Attribute<Probe> = Attribute::write_only(c_str!("probe"));
-static AUTO_ONLINE_BLOCKS: Attribute<AutoOnlineBlocks> =
-    Attribute::read_write(c_str!("auto_online_blocks"));
-#[cfg(CONFIG_MEMORY_FAILURE)]
-static SOFT_OFFLINE_PAGE: Attribute<SoftOfflinePage> =
-    Attribute::write_only(c_str!("soft_offline_page"));
-#[cfg(CONFIG_MEMORY_FAILURE)]
-static HARD_OFFLINE_PAGE: Attribute<HardOfflinePage> =
-    Attribute::write_only(c_str!("hard_offline_page"));
 
 attribute_group!(static BLOCK_FILES: MemoryBlockFile = [
     PHYS_INDEX,
@@ -246,16 +151,6 @@ attribute_group!(static BLOCK_FILES: MemoryBlockFile = [
     REMOVABLE,
     #[cfg(CONFIG_MEMORY_HOTREMOVE)]
     VALID_ZONES,
-]);
-
-attribute_group!(static ROOT_FILES: Device = [
-    #[cfg(CONFIG_ARCH_MEMORY_PROBE)]
-    PROBE,
-    AUTO_ONLINE_BLOCKS,
-    #[cfg(CONFIG_MEMORY_FAILURE)]
-    SOFT_OFFLINE_PAGE,
-    #[cfg(CONFIG_MEMORY_FAILURE)]
-    HARD_OFFLINE_PAGE,
 ]);
 
 struct RustMemoryBlock {
@@ -273,13 +168,51 @@ impl Operations for RustMemoryBlock {
     }
 }
 
+#[vtable]
+impl RootFiles for RustMemoryBlock {
+    /// Hot-adds the block at the physical address written (for architectures whose firmware does
+    /// not announce hot-added memory, and for testing).
+    #[cfg(CONFIG_ARCH_MEMORY_PROBE)]
+    fn probe(request: ProbeRequest<'_>) -> Result {
+        if request.phys_addr() & (kernel::memory::block_size_bytes() - 1) != 0 {
+            return Err(EINVAL);
+        }
+        DeviceHotplugGuard::with_sysfs(request.writer(), |device_hotplug| {
+            hotplug::probe(device_hotplug, request).map(|_| ())
+        })
+    }
+
+    /// Migrates the contents of the page at the physical address written, and retires the page.
+    #[cfg(CONFIG_MEMORY_FAILURE)]
+    fn soft_offline_page(request: SoftOfflineRequest<'_>) -> Result {
+        failure::soft_offline_page(request)
+    }
+
+    /// Retires the page at the physical address written as a hardware memory error would,
+    /// killing the tasks that use it.
+    #[cfg(CONFIG_MEMORY_FAILURE)]
+    fn hard_offline_page(request: HardOfflineRequest<'_>) -> Result {
+        failure::memory_failure(request)
+    }
+
+    /// How hot-added blocks are onlined: `offline`, `online`, `online_kernel` or
+    /// `online_movable`.
+    fn show_auto_online_blocks(buf: &mut ShowBuffer<'_>) -> Result {
+        Ok(writeln!(buf, "{}", hotplug::auto_online_type())?)
+    }
+
+    fn store_auto_online_blocks(request: AutoOnlineRequest<'_>) -> Result {
+        hotplug::set_auto_online_type(request);
+        Ok(())
+    }
+}
+
 impl kernel::Module for RustMemoryBlock {
     fn init(module: &'static ThisModule) -> Result<Self> {
         let provider = Registration::register(
             Some(module),
             c_str!("rust_memory_block"),
             Some(&BLOCK_FILES),
-            Some(&ROOT_FILES),
         )?;
         pr_info!("serving the memory blocks\n");
         Ok(Self {

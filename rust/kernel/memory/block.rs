@@ -5,14 +5,14 @@
 //!
 //! C header: [`include/linux/memory.h`](srctree/include/linux/memory.h)
 
-use super::hotplug::{DeviceHotplugGuard, MemHotplugGuard};
+use super::hotplug::{AutoOnlineRequest, DeviceHotplugGuard, MemHotplugGuard, ProbeRequest};
 use crate::{
     alloc::{flags::*, KBox},
     bindings,
     device::Device,
     error::{code::*, to_result, Error, Result},
     str::CStr,
-    sysfs::{AttributeGroup, DeviceContainer},
+    sysfs::{store_result, AttributeGroup, DeviceContainer, ShowBuffer, Writer},
     types::{ARef, AlwaysRefCounted, Opaque},
     ThisModule,
 };
@@ -55,7 +55,8 @@ pub struct MemoryBlock(Opaque<bindings::memory_block>);
 // is registered (`start_section_nr`, the device id) or are read once, volatile, as C reads them
 // (`state`, `zone`, and `nid` and `group` only from a callback of the block's own file); they are
 // written only under the block's device lock (volatile for `state` and `zone`). The rest is
-// reached through a `BlockGuard` or an operation's `ToOnline` or `ToOffline`, under the locks, which any task may take.
+// reached through a `BlockGuard` or an operation's `ToOnline` or `ToOffline`, under the locks,
+// which any task may take.
 unsafe impl Sync for MemoryBlock {}
 
 // SAFETY: The block is reference counted through its device, whose release may run on any task.
@@ -153,7 +154,7 @@ impl MemoryBlock {
 
     /// Returns the block that holds section `section`, if present; the caller holds the device
     /// hotplug lock.
-    fn find_section(section: u64) -> Option<ARef<Self>> {
+    pub(super) fn find_section(section: u64) -> Option<ARef<Self>> {
         // SAFETY: The function has no preconditions; it returns the block with a new reference.
         let mem = unsafe { bindings::find_memory_block(section as _) };
         // SAFETY: `find_memory_block()` took a reference for us, and the block is registered.
@@ -381,7 +382,7 @@ impl Eq for Zone {}
 /// ```
 /// use kernel::memory::block::{OnlineType, StateRequest};
 ///
-/// let request = StateRequest::parse(b"online_kernel\n")?;
+/// let request = StateRequest::parse(kernel::c_str!("online_kernel\n"))?;
 /// assert_eq!(request, StateRequest::Online(OnlineType::Kernel));
 /// assert_ne!(OnlineType::Kernel, OnlineType::Movable);
 /// # Ok::<(), Error>(())
@@ -437,38 +438,32 @@ impl StateRequest {
         }
     }
 
-    /// Parses what was written to `state`, as C's `mhp_online_type_from_str()` does: the input
-    /// ends at its first NUL, and may have one trailing newline.
+    /// Parses what was written to `state` (or `auto_online_blocks`) with the kernel's parser,
+    /// `mhp_online_type_from_str()`: the input may have one trailing newline.
     ///
     /// # Examples
     ///
     /// ```
+    /// use kernel::c_str;
     /// use kernel::memory::block::{OnlineType, StateRequest};
     ///
-    /// assert_eq!(StateRequest::parse(b"offline\n"), Ok(StateRequest::Offline));
+    /// assert_eq!(StateRequest::parse(c_str!("offline\n")), Ok(StateRequest::Offline));
     /// assert_eq!(
-    ///     StateRequest::parse(b"online_movable"),
+    ///     StateRequest::parse(c_str!("online_movable")),
     ///     Ok(StateRequest::Online(OnlineType::Movable))
     /// );
-    /// assert_eq!(
-    ///     StateRequest::parse(b"online\0junk"),
-    ///     Ok(StateRequest::Online(OnlineType::Online))
-    /// );
-    /// assert_eq!(StateRequest::parse(b"online\n\n"), Err(EINVAL));
-    /// assert_eq!(StateRequest::parse(b"Online"), Err(EINVAL));
-    /// assert_eq!(StateRequest::parse(b""), Err(EINVAL));
+    /// assert_eq!(StateRequest::parse(c_str!("online\n\n")), Err(EINVAL));
+    /// assert_eq!(StateRequest::parse(c_str!("Online")), Err(EINVAL));
+    /// assert_eq!(StateRequest::parse(c_str!("")), Err(EINVAL));
     /// ```
-    pub fn parse(input: &[u8]) -> Result<Self> {
-        let end = input.iter().position(|&b| b == 0).unwrap_or(input.len());
-        let text = &input[..end];
-        let text = text.strip_suffix(b"\n").unwrap_or(text);
-        Ok(match text {
-            b"offline" => Self::Offline,
-            b"online" => Self::Online(OnlineType::Online),
-            b"online_kernel" => Self::Online(OnlineType::Kernel),
-            b"online_movable" => Self::Online(OnlineType::Movable),
-            _ => return Err(EINVAL),
-        })
+    #[inline(never)]
+    pub fn parse(input: &CStr) -> Result<Self> {
+        // SAFETY: `input` is a NUL-terminated string; the function only reads it.
+        let mmop = unsafe { bindings::mhp_online_type_from_str(input.as_char_ptr()) };
+        if mmop < 0 {
+            return Err(EINVAL);
+        }
+        Ok(Self::from_mmop(mmop as bindings::mmop))
     }
 }
 
@@ -745,9 +740,7 @@ impl<'a> ToOnline<'a> {
     /// the notifier's error, with nothing changed.
     pub fn prepare_online(self) -> Result<Onlining<'a>, Refused<'a>> {
         if self.nr_poison() != 0 {
-            return Err(Refused::new(Error::from_errno(
-                -(bindings::EHWPOISON as i32),
-            )));
+            return Err(Refused::new(EHWPOISON));
         }
         let raw = self.0.raw();
         // SAFETY: The block is live and the locks its fields change under are held.
@@ -1048,30 +1041,241 @@ unsafe extern "C" fn offline_callback<T: Operations>(mem: *mut bindings::memory_
     }
 }
 
-/// A memory block provider, registered (`memory_block_provider_register()`): while it is alive,
-/// its [`Operations`] online and offline every block, whatever asks, and its attributes serve the
-/// files of the same names of every block and of the memory root; dropping it gives the blocks
-/// back to the built-in driver.
+/// The files of the memory root (`/sys/devices/system/memory`) that a provider may serve, each
+/// a slot of the registration: the crate makes the files, does the checks of C's files (the
+/// writer's capability, the parsing with the kernel's own parsers) and gives each store the
+/// request only that file makes ([`ProbeRequest`], [`SoftOfflineRequest`],
+/// [`HardOfflineRequest`], [`AutoOnlineRequest`]), the authority for what it does.
 ///
-/// The devices and their files stay: userspace sees nothing change. Registering takes no hotplug
+/// A file the implementation leaves out is the built-in driver's.
+///
+/// [`SoftOfflineRequest`]: super::failure::SoftOfflineRequest
+/// [`HardOfflineRequest`]: super::failure::HardOfflineRequest
+#[macros::vtable]
+pub trait RootFiles {
+    /// Serves a write to `probe` (mode `0200`): hot-adds the block at the address written.
+    fn probe(_request: ProbeRequest<'_>) -> Result {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Serves a write to `soft_offline_page` (mode `0200`), by a writer with `CAP_SYS_ADMIN`.
+    #[cfg(CONFIG_MEMORY_FAILURE)]
+    fn soft_offline_page(_request: super::failure::SoftOfflineRequest<'_>) -> Result {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Serves a write to `hard_offline_page` (mode `0200`), by a writer with `CAP_SYS_ADMIN`.
+    #[cfg(CONFIG_MEMORY_FAILURE)]
+    fn hard_offline_page(_request: super::failure::HardOfflineRequest<'_>) -> Result {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Serves a read of `auto_online_blocks` (mode `0644`).
+    fn show_auto_online_blocks(_buf: &mut ShowBuffer<'_>) -> Result {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+
+    /// Serves a write to `auto_online_blocks`, once what was written parsed.
+    fn store_auto_online_blocks(_request: AutoOnlineRequest<'_>) -> Result {
+        crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
+    }
+}
+
+/// Parses a number written to a root file as C's files do (`kstrtoull(buf, 0, ...)`).
+///
+/// # Safety
+///
+/// `buf` is the NUL-terminated text of a `store` callback.
+unsafe fn parse_number(buf: *const crate::ffi::c_char) -> Result<u64> {
+    let mut value: crate::ffi::c_ulonglong = 0;
+    // SAFETY: `buf` is NUL-terminated, as the caller guarantees.
+    to_result(unsafe { bindings::kstrtoull(buf, 0, &mut value) })?;
+    Ok(value)
+}
+
+/// The `store` of the root's `probe` file, for `T::probe`.
+///
+/// # Safety
+///
+/// Called by the C side for a write of `count` bytes at `buf`, NUL-terminated, to
+/// `/sys/devices/system/memory/probe`.
+unsafe extern "C" fn probe_store<T: RootFiles>(
+    _dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *const crate::ffi::c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: This is a `store` callback, in the writing task; `writer` lives only for the call.
+    let writer = unsafe { Writer::new() };
+    // SAFETY: `buf` is NUL-terminated.
+    let result = unsafe { parse_number(buf) }.and_then(|phys_addr| {
+        // SAFETY: The address was written to the memory root's `probe` file, by the task
+        // `writer` serves.
+        T::probe(unsafe { ProbeRequest::new(phys_addr, &writer) })
+    });
+    store_result(result, count)
+}
+
+/// The number written to a page-offline file, if the writer may offline pages: `EPERM` without
+/// `CAP_SYS_ADMIN`, `EINVAL` for anything `kstrtoull()` does not parse, as C's files.
+///
+/// # Safety
+///
+/// As [`parse_number`], in the writing task.
+#[cfg(CONFIG_MEMORY_FAILURE)]
+unsafe fn page_offline_address(buf: *const crate::ffi::c_char) -> Result<u64> {
+    // SAFETY: This runs in the writing task (the caller's guarantee), whose rights it checks.
+    let writer = unsafe { Writer::new() };
+    if !writer.capable(crate::sysfs::Capability::SysAdmin) {
+        return Err(EPERM);
+    }
+    // SAFETY: As the caller guarantees.
+    unsafe { parse_number(buf) }.map_err(|_| EINVAL)
+}
+
+/// The `store` of the root's `soft_offline_page` file, for `T::soft_offline_page`.
+///
+/// # Safety
+///
+/// As [`probe_store`], for `/sys/devices/system/memory/soft_offline_page`.
+#[cfg(CONFIG_MEMORY_FAILURE)]
+unsafe extern "C" fn soft_offline_store<T: RootFiles>(
+    _dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *const crate::ffi::c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: As the caller guarantees.
+    let result = unsafe { page_offline_address(buf) }.and_then(|phys_addr| {
+        // SAFETY: The address was written to `soft_offline_page` by a task with
+        // `CAP_SYS_ADMIN`; the request lives for the call.
+        T::soft_offline_page(unsafe { super::failure::SoftOfflineRequest::new(phys_addr) })
+    });
+    store_result(result, count)
+}
+
+/// The `store` of the root's `hard_offline_page` file, for `T::hard_offline_page`.
+///
+/// # Safety
+///
+/// As [`probe_store`], for `/sys/devices/system/memory/hard_offline_page`.
+#[cfg(CONFIG_MEMORY_FAILURE)]
+unsafe extern "C" fn hard_offline_store<T: RootFiles>(
+    _dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *const crate::ffi::c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: As the caller guarantees.
+    let result = unsafe { page_offline_address(buf) }.and_then(|phys_addr| {
+        // SAFETY: The address was written to `hard_offline_page` by a task with
+        // `CAP_SYS_ADMIN`; the request lives for the call.
+        T::hard_offline_page(unsafe { super::failure::HardOfflineRequest::new(phys_addr) })
+    });
+    store_result(result, count)
+}
+
+/// The `show` of the root's `auto_online_blocks` file, for `T::show_auto_online_blocks`.
+///
+/// # Safety
+///
+/// Called by the C side with the `PAGE_SIZE` buffer of a read of the file.
+unsafe extern "C" fn auto_online_show<T: RootFiles>(
+    _dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *mut crate::ffi::c_char,
+) -> isize {
+    // SAFETY: sysfs passes a buffer of `PAGE_SIZE` bytes that only this call uses; a `show` may
+    // fill all but the last.
+    let page =
+        unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), crate::page::PAGE_SIZE - 1) };
+    let mut out = ShowBuffer::new(page);
+    match T::show_auto_online_blocks(&mut out) {
+        Ok(()) => out.len() as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+/// The `store` of the root's `auto_online_blocks` file, for `T::store_auto_online_blocks`.
+///
+/// # Safety
+///
+/// As [`probe_store`], for `/sys/devices/system/memory/auto_online_blocks`.
+unsafe extern "C" fn auto_online_store<T: RootFiles>(
+    _dev: *mut bindings::device,
+    _attr: *mut bindings::device_attribute,
+    buf: *const crate::ffi::c_char,
+    count: usize,
+) -> isize {
+    // SAFETY: `buf` is NUL-terminated and lives for the call.
+    let input = unsafe { CStr::from_char_ptr(buf) };
+    let result = StateRequest::parse(input).and_then(|request| {
+        // SAFETY: `request` was written to `auto_online_blocks`; the request lives for the call.
+        T::store_auto_online_blocks(unsafe { AutoOnlineRequest::new(request) })
+    });
+    store_result(result, count)
+}
+
+/// The C `show` callback of a device attribute.
+type ShowFn = unsafe extern "C" fn(
+    *mut bindings::device,
+    *mut bindings::device_attribute,
+    *mut crate::ffi::c_char,
+) -> isize;
+
+/// The C `store` callback of a device attribute.
+type StoreFn = unsafe extern "C" fn(
+    *mut bindings::device,
+    *mut bindings::device_attribute,
+    *const crate::ffi::c_char,
+    usize,
+) -> isize;
+
+/// The root files a provider may serve: name, mode (the C file's), and its callbacks, if any.
+type RootCallbacks = [(
+    &'static CStr,
+    bindings::umode_t,
+    Option<ShowFn>,
+    Option<StoreFn>,
+); 4];
+
+/// What the C side reads of a registered provider: the provider and its root files, boxed so that
+/// they stay at their address (the attribute group points into it).
+///
+/// # Invariants
+///
+/// `root_group` (if `provider.root_attrs` points to it) lists the entries of `root_table`, which
+/// point to entries of `root_attrs`, NULL-terminated.
+#[repr(C)]
+struct ProviderStorage {
+    provider: bindings::memory_block_provider,
+    root_attrs: [bindings::device_attribute; 4],
+    root_table: [*mut bindings::attribute; 5],
+    root_group: bindings::attribute_group,
+}
+
+/// A memory block provider, registered (`memory_block_provider_register()`): while it is alive,
+/// its [`Operations`] online and offline every block, whatever asks, its `block_files` serve the
+/// files of the same names of every block, and its [`RootFiles`] the memory root's; dropping it
+/// gives the blocks back to the built-in driver.
+///
+/// The devices and their files stay: userspace sees no change. Registering takes no hotplug
 /// lock; dropping takes none either, but waits for the operations and file callbacks in flight
 /// (an offline in progress can take a while), which take the hotplug locks and block locks: it
 /// must not be done from one of them, nor with a guard held. Keep the registration in the
 /// module, not where a callback can reach it.
 ///
-/// The operations must leave the block in the state they report: an operation that returns
-/// `Ok(())` without the block online (or offline), or an error with it, is fixed up by the C side
-/// with a warning.
-///
 /// # Examples
 ///
-/// Serves every block's `phys_index` file and onlines and offlines the blocks with the built-in
-/// driver's code, for a moment; nothing changes for userspace:
+/// Serves every block's `phys_index` file and onlines the blocks with the built-in driver's
+/// code, for a moment; nothing changes for userspace:
 ///
 /// ```
 /// use core::fmt::Write;
 /// use kernel::{attribute_group, c_str, prelude::*};
-/// use kernel::memory::block::{MemoryBlockFile, Onlined, Operations, Refused, Registration, ToOnline};
+/// use kernel::memory::block::{
+///     MemoryBlockFile, Onlined, Operations, Refused, Registration, RootFiles, ToOnline,
+/// };
 /// use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer};
 ///
 /// struct PhysIndex;
@@ -1094,21 +1298,24 @@ unsafe extern "C" fn offline_callback<T: Operations>(mem: *mut bindings::memory_
 ///     }
 /// }
 ///
+/// #[vtable]
+/// impl RootFiles for Example {}
+///
 /// static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
 /// attribute_group!(static BLOCK_FILES: MemoryBlockFile = [PHYS_INDEX]);
 ///
-/// let provider =
-///     Registration::<Example>::register(None, c_str!("example"), Some(&BLOCK_FILES), None)?;
+/// let provider = Registration::<Example>::register(None, c_str!("example"), Some(&BLOCK_FILES))?;
 /// // A second provider is refused.
 /// assert_eq!(
-///     Registration::<Example>::register(None, c_str!("second"), None, None).err(),
+///     Registration::<Example>::register(None, c_str!("second"), None).err(),
 ///     Some(EBUSY)
 /// );
 /// drop(provider);
 /// # Ok::<(), Error>(())
 /// ```
-pub struct Registration<T: Operations> {
-    _raw: RawRegistration,
+#[must_use = "the provider is unregistered when the registration is dropped"]
+pub struct Registration<T: Operations + RootFiles> {
+    raw: RawRegistration,
     _ops: PhantomData<T>,
 }
 
@@ -1117,10 +1324,10 @@ pub struct Registration<T: Operations> {
 ///
 /// # Invariants
 ///
-/// `provider` is registered with the C side until [`Drop`], and its name and groups are
-/// `'static`.
+/// `storage` is registered with the C side until [`Drop`], and its name, callbacks and groups
+/// are `'static` or in `storage`.
 struct RawRegistration {
-    provider: core::mem::ManuallyDrop<KBox<Opaque<bindings::memory_block_provider>>>,
+    storage: core::mem::ManuallyDrop<KBox<ProviderStorage>>,
 }
 
 // SAFETY: The C side only reads the provider, and it can be unregistered from any task.
@@ -1130,53 +1337,80 @@ unsafe impl Send for RawRegistration {}
 unsafe impl Sync for RawRegistration {}
 
 impl RawRegistration {
-    /// Registers `raw`, whose name, callbacks and groups must be `'static`.
+    /// Registers `raw` with the root files `root` (those with a callback), whose name, callbacks
+    /// and block groups must be `'static`.
     #[inline(never)]
-    fn new(raw: bindings::memory_block_provider) -> Result<Self> {
-        let provider = KBox::new(Opaque::new(raw), GFP_KERNEL)?;
+    fn new(raw: bindings::memory_block_provider, root: RootCallbacks) -> Result<Self> {
+        // SAFETY: All-zero bytes are valid attributes, a valid table and group (NULL pointers).
+        let mut storage: ProviderStorage = unsafe { core::mem::zeroed() };
+        storage.provider = raw;
+        let mut storage = KBox::new(storage, GFP_KERNEL)?;
+        let mut n = 0;
+        for (i, (name, mode, show, store)) in root.into_iter().enumerate() {
+            if show.is_none() && store.is_none() {
+                continue;
+            }
+            let attr = &mut storage.root_attrs[i];
+            attr.attr.name = name.as_char_ptr();
+            attr.attr.mode = mode;
+            attr.show = show;
+            attr.store = store;
+            storage.root_table[n] = core::ptr::addr_of_mut!(attr.attr);
+            n += 1;
+        }
+        if n > 0 {
+            storage.root_group.attrs = storage.root_table.as_mut_ptr();
+            storage.provider.root_attrs = core::ptr::addr_of!(storage.root_group);
+        }
         // SAFETY: The provider is valid and stays at its address (boxed) until it is unregistered
-        // in `drop`; its name, callbacks and groups are `'static`, as the caller guarantees.
-        to_result(unsafe { bindings::memory_block_provider_register(provider.get()) })?;
+        // in `drop`; its name, callbacks and block groups are `'static` (the caller's guarantee),
+        // its root group, table and attributes are in the box, NULL-terminated.
+        to_result(unsafe { bindings::memory_block_provider_register(&storage.provider) })?;
         // INVARIANT: Registered above.
         Ok(Self {
-            provider: core::mem::ManuallyDrop::new(provider),
+            storage: core::mem::ManuallyDrop::new(storage),
         })
+    }
+}
+
+impl RawRegistration {
+    /// Unregisters the provider; on success the C side no longer uses `storage`, nor calls its
+    /// operations or callbacks, and the caller frees it.
+    #[inline(never)]
+    fn unregister(&mut self) -> Result {
+        // SAFETY: By the type invariant the provider is registered.
+        to_result(unsafe { bindings::memory_block_provider_unregister(&self.storage.provider) })
     }
 }
 
 impl Drop for RawRegistration {
     #[inline(never)]
     fn drop(&mut self) {
-        // SAFETY: By the type invariant the provider is registered. When this returns 0, the C
-        // side no longer uses it, nor calls its operations or callbacks.
-        let ret = unsafe { bindings::memory_block_provider_unregister(self.provider.get()) };
-        // Refused (from a callback of a provider, which would wait for itself): the C side still
-        // uses the provider, which is leaked rather than freed.
-        if ret == 0 {
-            // SAFETY: The provider is no longer registered, and `self.provider` is not used again.
-            unsafe { core::mem::ManuallyDrop::drop(&mut self.provider) };
+        // Refused (from a callback of a provider, which would wait for itself, or under the memory
+        // hotplug lock): the C side still uses the provider, which is leaked rather than freed.
+        if self.unregister().is_ok() {
+            // SAFETY: The provider is no longer registered, and `self.storage` is not used again.
+            unsafe { core::mem::ManuallyDrop::drop(&mut self.storage) };
         }
     }
 }
 
-impl<T: Operations> Registration<T> {
-    /// Registers a provider named `name` (for log messages) with the operations of `T`, whose
-    /// `block_files` and `root_files` serve the files of the same names of every block and of
-    /// the memory root (`/sys/devices/system/memory`).
+impl<T: Operations + RootFiles> Registration<T> {
+    /// Registers a provider named `name` (for log messages) with the operations and root files of
+    /// `T`, whose `block_files` serve the files of the same names of every block.
     ///
     /// `module` is the module of the caller (`None` for built-in code): while one of the
     /// operations or callbacks runs, it cannot be unloaded (rmmod fails: in use), and if it goes
     /// away with the registration leaked, the C side unregisters it first.
     ///
     /// Fails with `EBUSY` if another provider is registered, and with `EINVAL` if a file of
-    /// `block_files` or `root_files` has no file of the built-in driver to serve (a name it does
-    /// not have, a `show` for a file it cannot read, a `store` for one it cannot write), or if
-    /// the name, the files or the operations are in a module other than `module`.
+    /// `block_files` has no file of the built-in driver to serve (a name it does not have, a
+    /// `show` for a file it cannot read, a `store` for one it cannot write), or if the name, the
+    /// files or the operations are in a module other than `module`.
     pub fn register(
         module: Option<&'static ThisModule>,
         name: &'static CStr,
         block_files: Option<&'static AttributeGroup<MemoryBlockFile>>,
-        root_files: Option<&'static AttributeGroup<Device>>,
     ) -> Result<Self> {
         // SAFETY: All-zero bytes are a valid, empty `struct memory_block_provider`.
         let mut raw: bindings::memory_block_provider = unsafe { core::mem::zeroed() };
@@ -1189,11 +1423,53 @@ impl<T: Operations> Registration<T> {
             raw.offline = Some(offline_callback::<T>);
         }
         raw.block_attrs = block_files.map_or(core::ptr::null(), |group| group.as_raw());
-        raw.root_attrs = root_files.map_or(core::ptr::null(), |group| group.as_raw());
-        // The name and the groups are `'static`, the callbacks are functions.
+        let none: RootCallbacks = [
+            (crate::c_str!("probe"), 0o200, None, None),
+            (crate::c_str!("soft_offline_page"), 0o200, None, None),
+            (crate::c_str!("hard_offline_page"), 0o200, None, None),
+            (crate::c_str!("auto_online_blocks"), 0o644, None, None),
+        ];
+        let mut root = none;
+        if T::HAS_PROBE {
+            root[0].3 = Some(probe_store::<T>);
+        }
+        #[cfg(CONFIG_MEMORY_FAILURE)]
+        if T::HAS_SOFT_OFFLINE_PAGE {
+            root[1].3 = Some(soft_offline_store::<T>);
+        }
+        #[cfg(CONFIG_MEMORY_FAILURE)]
+        if T::HAS_HARD_OFFLINE_PAGE {
+            root[2].3 = Some(hard_offline_store::<T>);
+        }
+        if T::HAS_SHOW_AUTO_ONLINE_BLOCKS {
+            root[3].2 = Some(auto_online_show::<T>);
+        }
+        if T::HAS_STORE_AUTO_ONLINE_BLOCKS {
+            root[3].3 = Some(auto_online_store::<T>);
+        }
+        // The name and the block groups are `'static`, the callbacks are functions.
         Ok(Self {
-            _raw: RawRegistration::new(raw)?,
+            raw: RawRegistration::new(raw, root)?,
             _ops: PhantomData,
         })
+    }
+
+    /// Unregisters the provider, as dropping the registration does, but gives the registration
+    /// back if the C side refuses: with `EDEADLK` from an operation or file callback of a provider
+    /// (it would wait for itself), or by the task that holds the memory hotplug lock (it would
+    /// wait for a page offline in flight that waits for the lock). Dropping a registration that
+    /// the C side refuses to unregister leaves the provider registered until its module goes away
+    /// and leaks what the C side reads of it: a bug of the caller, not undefined behaviour.
+    pub fn unregister(self) -> Result<(), (Error, Self)> {
+        let mut this = core::mem::ManuallyDrop::new(self);
+        match this.raw.unregister() {
+            Ok(()) => {
+                // SAFETY: The provider is no longer registered; `this` is not used again, nor
+                // dropped.
+                unsafe { core::mem::ManuallyDrop::drop(&mut this.raw.storage) };
+                Ok(())
+            }
+            Err(e) => Err((e, core::mem::ManuallyDrop::into_inner(this))),
+        }
     }
 }

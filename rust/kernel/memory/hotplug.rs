@@ -5,11 +5,12 @@
 //! C headers: [`include/linux/memory_hotplug.h`](srctree/include/linux/memory_hotplug.h),
 //! [`include/linux/device.h`](srctree/include/linux/device.h)
 
-use super::block::StateRequest;
+use super::block::{MemoryBlock, State, StateRequest};
 use crate::{
     bindings,
     error::{code::*, to_result, Error, Result},
-    sysfs::{AdminNumber, Writer},
+    sysfs::Writer,
+    types::ARef,
 };
 use core::marker::PhantomData;
 
@@ -107,10 +108,10 @@ impl DeviceHotplugGuard {
     /// impl AttributeOps for Flush {
     ///     type Target = Device;
     ///
-    ///     fn store(_dev: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
+    ///     fn store(_dev: &Device, _input: &CStr, writer: &Writer<'_>) -> Result {
     ///         DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
     ///             device_hotplug.assert_held();
-    ///             Ok(input.len())
+    ///             Ok(())
     ///         })
     ///     }
     /// }
@@ -127,7 +128,7 @@ impl DeviceHotplugGuard {
     #[inline(never)]
     fn lock_sysfs(writer: &Writer<'_>) -> Result<Self> {
         if !writer.take_device_hotplug_once() {
-            return Err(Error::from_errno(-(bindings::EDEADLK as i32)));
+            return Err(EDEADLK);
         }
         // SAFETY: The function has no preconditions.
         to_result(unsafe { bindings::lock_device_hotplug_sysfs() })?;
@@ -307,6 +308,46 @@ pub fn phys_addr_to_nid(phys_addr: u64) -> i32 {
     unsafe { bindings::memory_add_physaddr_to_nid(phys_addr) }
 }
 
+/// A write to the memory root's `probe` file: the physical address an administrator wrote
+/// (parsed with `kstrtoull()`, as C's file does), their word that the block there is memory (RAM)
+/// that nothing else uses.
+///
+/// Only the memory root's `probe` file makes one, for the [`RootFiles::probe`] of the registered
+/// provider: it cannot be made from a number written to any other file.
+///
+/// [`RootFiles::probe`]: super::block::RootFiles::probe
+///
+/// # Invariants
+///
+/// `phys_addr` was written to `/sys/devices/system/memory/probe` (mode `0200`, root only) by
+/// the task `writer` serves, for `'a`.
+pub struct ProbeRequest<'a> {
+    phys_addr: u64,
+    writer: &'a Writer<'a>,
+}
+
+impl<'a> ProbeRequest<'a> {
+    /// Makes the request of a write of `phys_addr` to the memory root's `probe` file.
+    ///
+    /// # Safety
+    ///
+    /// `phys_addr` was written to `/sys/devices/system/memory/probe` by the task `writer` serves.
+    pub(crate) unsafe fn new(phys_addr: u64, writer: &'a Writer<'a>) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self { phys_addr, writer }
+    }
+
+    /// Returns the physical address written.
+    pub fn phys_addr(&self) -> u64 {
+        self.phys_addr
+    }
+
+    /// Returns the writer, for [`DeviceHotplugGuard::with_sysfs`].
+    pub fn writer(&self) -> &'a Writer<'a> {
+        self.writer
+    }
+}
+
 /// A memory block that [`probe`] added: the right to remove it again.
 ///
 /// Memory added by anyone else (boot, ACPI, virtio-mem, another `probe`) has no such handle, so it
@@ -320,104 +361,87 @@ pub fn phys_addr_to_nid(phys_addr: u64) -> i32 {
 ///
 /// # Invariants
 ///
-/// `start` is the block-aligned start of one memory block that [`probe`] added. The handle is
-/// neither `Send` nor `Sync` (`_not_send`).
-#[derive(Debug)]
+/// `block` is the memory block device that [`probe`] added (referenced: the pointer stays
+/// unique while the handle lives, even after the block was removed). The handle is neither
+/// `Send` nor `Sync` (`_not_send`).
 pub struct Probed {
-    start: u64,
+    block: ARef<MemoryBlock>,
     _not_send: PhantomData<*mut ()>,
 }
 
 impl Probed {
     /// Returns the first physical address of the block.
     pub fn start(&self) -> u64 {
-        self.start
+        self.block.phys_start()
     }
 
     /// Removes the block and its device, as `remove_memory()` does, if it is offline.
     ///
-    /// Fails with `EBUSY` if it is not offline, or with `ENOENT` if it was removed already; the
-    /// handle is given back with the error.
+    /// Fails with `EBUSY` if it is not offline, or with `ENOENT` if it is no longer the block
+    /// that [`probe`] added (it was removed, and its range maybe added again by someone else since:
+    /// the device is compared, not only the range); the handle is given back with the error.
     ///
     /// Removing the device waits for the callbacks of its files in flight, in other tasks (the
     /// handle cannot reach one of them, see [`Probed`]): do not call it while holding, or
     /// withholding, something such a callback waits for.
     #[cfg(CONFIG_MEMORY_HOTREMOVE)]
     pub fn remove(self, device_hotplug: &mut DeviceHotplugGuard) -> Result<(), (Error, Self)> {
-        let _ = device_hotplug;
-        let section = self.start >> bindings::SECTION_SIZE_BITS;
-        // SAFETY: The function has no preconditions; the device hotplug lock, held, keeps the
-        // block from being removed or changed while it is referenced here.
-        let mem = unsafe { bindings::find_memory_block(section as _) };
-        if mem.is_null() {
+        let present = MemoryBlock::find_section(self.block.start_section_nr());
+        if !present.is_some_and(|present| core::ptr::eq(&*present, &*self.block)) {
             return Err((ENOENT, self));
         }
-        // SAFETY: `find_memory_block()` returned a live block with a reference; its state changes
-        // only under the device hotplug lock, which this task holds.
-        let offline = unsafe { (*mem).state } == bindings::memory_block_state_MEM_OFFLINE;
-        // SAFETY: The reference taken by `find_memory_block()`.
-        unsafe { bindings::put_device(core::ptr::addr_of_mut!((*mem).dev)) };
+        // The state changes only under the device hotplug lock, which this task holds.
+        let offline = self.block.state() == State::Offline;
         if !offline {
             return Err((EBUSY, self));
         }
+        let _ = device_hotplug;
         // SAFETY: The device hotplug lock is held, as `__remove_memory()` requires. By the type
         // invariant the range is one whole block that `probe` added (so without memmap-on-memory
-        // pages: `probe` adds with `MHP_NONE`), it is present and offline, and nothing can online
-        // it while the lock is held: `try_remove_memory()` cannot fail, so `__remove_memory()`
-        // does not `BUG()`.
-        unsafe { bindings::__remove_memory(self.start, super::block_size_bytes()) };
+        // pages: `probe` adds with `MHP_NONE`), and the check above shows that block is still
+        // present and offline, which nothing can change while the lock is held:
+        // `try_remove_memory()` cannot fail, so `__remove_memory()` does not `BUG()`.
+        unsafe { bindings::__remove_memory(self.start(), super::block_size_bytes()) };
         Ok(())
     }
 }
 
-/// Adds the memory block at `phys_addr` and its memory block device, as writing `phys_addr` to the
-/// `probe` file of the memory subsystem does: on the node of the address
-/// (`memory_add_physaddr_to_nid()`), onlined if the kernel auto-onlines new memory
-/// ([`auto_online_type`]) (`__add_memory()`).
-///
-/// `phys_addr` is what an administrator wrote to a file that only root can write (such as
-/// `probe`): their word that the range is memory (RAM) that nothing else uses, which the kernel
-/// hands out once it is onlined.
+/// Adds the memory block at the address written to the memory root's `probe` file and its memory
+/// block device, as C's file does: on the node of the address (`memory_add_physaddr_to_nid()`),
+/// onlined if the kernel auto-onlines new memory ([`auto_online_type`]) (`__add_memory()`).
 ///
 /// It takes the memory hotplug lock itself, and then the new block's device lock: the order of
 /// [`crate::memory`]. The device hotplug guard is borrowed mutably, so no [`MemHotplugGuard`]
 /// (which is not recursive) can be held by the caller.
 ///
-/// Fails with `EPERM` if `phys_addr` was not written to a file named `probe`, `EINVAL` if it is
-/// not the start of a block, `EEXIST` if the block is present already, or the error of the
-/// hot-add.
+/// Fails with `EINVAL` if the address is not the start of a block, `EEXIST` if the block is
+/// present already, or the error of the hot-add.
 ///
 /// # Examples
 ///
-/// The `store` of a root-only file that adds the block whose address is written to it:
+/// The `probe` file of a provider ([`RootFiles`](super::block::RootFiles)):
 ///
 /// ```
-/// use kernel::{device::Device, prelude::*};
-/// use kernel::memory::hotplug::{probe, DeviceHotplugGuard};
-/// use kernel::sysfs::{AttributeOps, Writer};
+/// use kernel::memory::block::RootFiles;
+/// use kernel::memory::hotplug::{probe, DeviceHotplugGuard, ProbeRequest};
+/// use kernel::prelude::*;
 ///
-/// struct Probe;
+/// struct Files;
 ///
 /// #[vtable]
-/// impl AttributeOps for Probe {
-///     type Target = Device;
-///
-///     fn store(_dev: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-///         let phys_addr = writer.admin().ok_or(EPERM)?.number()?;
-///         DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| probe(device_hotplug, phys_addr))?;
-///         Ok(input.len())
+/// impl RootFiles for Files {
+///     fn probe(request: ProbeRequest<'_>) -> Result {
+///         DeviceHotplugGuard::with_sysfs(request.writer(), |device_hotplug| {
+///             probe(device_hotplug, request).map(|_| ())
+///         })
 ///     }
 /// }
-/// assert!(Probe::HAS_STORE);
+/// assert!(Files::HAS_PROBE);
 /// ```
-pub fn probe(
-    device_hotplug: &mut DeviceHotplugGuard,
-    phys_addr: AdminNumber<'_>,
-) -> Result<Probed> {
-    let phys_addr = phys_addr.written_to("probe")?;
-    // SAFETY: An administrator wrote the address to a root-only file named `probe`: their word
+pub fn probe(device_hotplug: &mut DeviceHotplugGuard, request: ProbeRequest<'_>) -> Result<Probed> {
+    // SAFETY: An administrator wrote the address to the memory root's `probe` file: their word
     // that it is memory that nothing else uses.
-    unsafe { probe_unchecked(device_hotplug, phys_addr) }
+    unsafe { probe_unchecked(device_hotplug, request.phys_addr) }
 }
 
 /// Adds the memory block at `phys_addr`, as [`probe`] does, without an administrator's request.
@@ -445,7 +469,6 @@ pub unsafe fn probe_unchecked(
     device_hotplug: &mut DeviceHotplugGuard,
     phys_addr: u64,
 ) -> Result<Probed> {
-    let _ = device_hotplug;
     let size = super::block_size_bytes();
     if phys_addr & (size - 1) != 0 {
         return Err(EINVAL);
@@ -455,9 +478,11 @@ pub unsafe fn probe_unchecked(
     // prove it would borrow `device_hotplug`. The node is the one of the address, a valid node.
     // The range is memory nothing else uses, as the caller guarantees.
     to_result(unsafe { bindings::__add_memory(phys_addr_to_nid(phys_addr), phys_addr, size, 0) })?;
-    // INVARIANT: `probe` added the block at `phys_addr`.
+    // The block was just added, and the device hotplug lock keeps it.
+    let block = MemoryBlock::find(device_hotplug, (phys_addr / size) as usize).ok_or(ENODEV)?;
+    // INVARIANT: `probe` added `block`.
     Ok(Probed {
-        start: phys_addr,
+        block,
         _not_send: PhantomData,
     })
 }
@@ -468,20 +493,58 @@ pub unsafe fn probe_unchecked(
 /// # Examples
 ///
 /// ```
-/// use kernel::memory::hotplug::{auto_online_type, set_auto_online_type};
+/// use kernel::memory::block::StateRequest;
+/// use kernel::memory::hotplug::auto_online_type;
 ///
-/// let before = auto_online_type();
-/// set_auto_online_type(before);
-/// assert_eq!(auto_online_type(), before);
+/// assert!(matches!(auto_online_type(), StateRequest::Offline | StateRequest::Online(_)));
 /// ```
 pub fn auto_online_type() -> StateRequest {
     // SAFETY: The function has no preconditions.
     StateRequest::from_mmop(unsafe { bindings::mhp_get_default_online_type() })
 }
 
-/// Sets how the kernel onlines memory blocks that are hot-added from now on (as a write to
-/// `auto_online_blocks` does).
-pub fn set_auto_online_type(request: StateRequest) {
+/// A write to the memory root's `auto_online_blocks` file: how an administrator asks the kernel
+/// to online hot-added memory from now on.
+///
+/// Only the memory root's `auto_online_blocks` file makes one, for the
+/// [`RootFiles::store_auto_online_blocks`](super::block::RootFiles::store_auto_online_blocks)
+/// of the registered provider.
+///
+/// # Invariants
+///
+/// `request` was written to `/sys/devices/system/memory/auto_online_blocks` (mode `0644`: root
+/// only writes it), for `'a`.
+pub struct AutoOnlineRequest<'a> {
+    request: StateRequest,
+    _call: PhantomData<&'a ()>,
+    _not_send: PhantomData<*mut ()>,
+}
+
+impl AutoOnlineRequest<'_> {
+    /// Makes the request of a write to the memory root's `auto_online_blocks` file.
+    ///
+    /// # Safety
+    ///
+    /// `request` was written to `/sys/devices/system/memory/auto_online_blocks`, in a `store`
+    /// callback that the request does not outlive.
+    pub(crate) unsafe fn new(request: StateRequest) -> Self {
+        // INVARIANT: Guaranteed by the caller.
+        Self {
+            request,
+            _call: PhantomData,
+            _not_send: PhantomData,
+        }
+    }
+
+    /// Returns what was asked.
+    pub fn request(&self) -> StateRequest {
+        self.request
+    }
+}
+
+/// Sets how the kernel onlines memory blocks that are hot-added from now on, as the
+/// administrator's write to `auto_online_blocks` asks.
+pub fn set_auto_online_type(request: AutoOnlineRequest<'_>) {
     // SAFETY: The function has no preconditions; the value is a valid `enum mmop`.
-    unsafe { bindings::mhp_set_default_online_type(request.to_mmop()) }
+    unsafe { bindings::mhp_set_default_online_type(request.request.to_mmop()) }
 }

@@ -4,13 +4,11 @@
 //!
 //! While loaded it is the memory block provider and serves, written with the abstractions, every
 //! block's `phys_index` and `state` (online and offline in the lock order of `kernel::memory`),
-//! the memory root's `probe` (and `soft_offline_page`, which misuses what root wrote to it as an
-//! address to probe, to show that `probe()` refuses it, and `hard_offline_page`, which asks for a
-//! hard offline with the memory hotplug lock held, to show that it is refused with `EDEADLK`),
-//! and the online and offline operations
-//! (with the built-in driver's code). It counts what it served and logs the counts when it is unloaded:
-//! `tools/testing/memblock/rust-abstractions.sh` checks that they match what it did, and that
-//! the files give what the built-in ones give.
+//! the memory root's `probe` and `soft_offline_page` (as C's), `hard_offline_page` (which asks for
+//! a hard offline with the memory hotplug lock held, to show that it is refused with `EDEADLK`),
+//! and the online and offline operations (with the built-in driver's code). It counts what it
+//! served and logs the counts when it is unloaded: `tools/testing/memblock/rust-abstractions.sh`
+//! checks that they match what it did, and that the files give what the built-in ones give.
 //!
 //! It is also the control of the compile-fail check: it takes the locks in the right order and
 //! must build, while every case in `compile-fail/` takes them wrongly and must not.
@@ -18,14 +16,16 @@
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};
 use kernel::memory::block::{
-    MemoryBlockFile, Offlined, Onlined, Operations, Refused, Registration, StateRequest, ToOffline,
-    ToOnline,
+    MemoryBlockFile, Offlined, Onlined, Operations, Refused, Registration, RootFiles, StateRequest,
+    ToOffline, ToOnline,
 };
 #[cfg(CONFIG_MEMORY_FAILURE)]
-use kernel::memory::failure;
-use kernel::memory::hotplug::{probe, DeviceHotplugGuard, DeviceHotplugLocked};
+use kernel::memory::failure::{self, HardOfflineRequest, SoftOfflineRequest};
+use kernel::memory::hotplug::{
+    probe, AutoOnlineRequest, DeviceHotplugGuard, DeviceHotplugLocked, ProbeRequest,
+};
 use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer, Writer};
-use kernel::{attribute_group, c_str, device::Device, prelude::*};
+use kernel::{attribute_group, c_str, prelude::*};
 
 module! {
     type: MemblockRustTest,
@@ -41,6 +41,7 @@ static STATE_SHOWS: AtomicU64 = AtomicU64::new(0);
 static STATE_STORES: AtomicU64 = AtomicU64::new(0);
 static ONLINES: AtomicU64 = AtomicU64::new(0);
 static OFFLINES: AtomicU64 = AtomicU64::new(0);
+static SOFT_OFFLINES: AtomicU64 = AtomicU64::new(0);
 
 /// How many blocks `probe` added: state of the driver owned by the device hotplug lock.
 static PROBED: DeviceHotplugLocked<u64> = DeviceHotplugLocked::new(0);
@@ -70,7 +71,7 @@ impl AttributeOps for State {
         Ok(writeln!(buf, "{}", block.state())?)
     }
 
-    fn store(block: &MemoryBlockFile, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
+    fn store(block: &MemoryBlockFile, input: &CStr, writer: &Writer<'_>) -> Result {
         let request = StateRequest::parse(input)?;
         let changed = DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
             device_hotplug.with_mem_hotplug(|mem_hotplug| {
@@ -87,25 +88,7 @@ impl AttributeOps for State {
         if !changed {
             return Err(EINVAL);
         }
-        Ok(input.len())
-    }
-}
-
-struct Probe;
-
-#[vtable]
-impl AttributeOps for Probe {
-    type Target = Device;
-
-    fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-        // The `probe` file: only root can write it (EACCES otherwise, so that an EPERM can only
-        // be `probe()`'s refusal of a number written to another file).
-        let start = writer.admin().ok_or(EACCES)?.number()?;
-        DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
-            probe(device_hotplug, start)?;
-            *PROBED.get_mut(device_hotplug) += 1;
-            Ok(input.len())
-        })
+        Ok(())
     }
 }
 
@@ -124,45 +107,49 @@ impl Operations for Ops {
     }
 }
 
-/// A driver's mistake: a hard offline asked for with the memory hotplug lock held, where it could
-/// wait for `mf_mutex` while a soft offline holding it waits for the lock. `memory_failure()`
-/// refuses it (`EDEADLK`) whatever the address.
-#[cfg(CONFIG_MEMORY_FAILURE)]
-struct HardOfflineLocked;
-
-#[cfg(CONFIG_MEMORY_FAILURE)]
 #[vtable]
-impl AttributeOps for HardOfflineLocked {
-    type Target = Device;
+impl RootFiles for Ops {
+    /// The `probe` file: root only (the crate makes it with C's mode).
+    fn probe(request: ProbeRequest<'_>) -> Result {
+        DeviceHotplugGuard::with_sysfs(request.writer(), |device_hotplug| {
+            probe(device_hotplug, request)?;
+            *PROBED.get_mut(device_hotplug) += 1;
+            Ok(())
+        })
+    }
 
-    fn store(_root: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
-        let phys_addr = writer.admin().ok_or(EACCES)?.number()?;
-        DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
-            device_hotplug.with_mem_hotplug(|_mem_hotplug| failure::memory_failure(phys_addr))
-        })?;
-        Ok(input.len())
+    /// The `soft_offline_page` file, as C's.
+    #[cfg(CONFIG_MEMORY_FAILURE)]
+    fn soft_offline_page(request: SoftOfflineRequest<'_>) -> Result {
+        SOFT_OFFLINES.fetch_add(1, Ordering::Relaxed);
+        failure::soft_offline_page(request)
+    }
+
+    /// A driver's mistake: a provider registered from a callback of a provider, which the C side
+    /// refuses (`EDEADLK`, with lockdep) before it looks at anything else.
+    fn store_auto_online_blocks(_request: AutoOnlineRequest<'_>) -> Result {
+        Registration::<Ops>::register(None, c_str!("memblock_rust_test_nested"), None).map(|_| ())
+    }
+
+    /// A driver's mistake: a hard offline asked for with the memory hotplug lock held, where it
+    /// could wait for `mf_mutex` while a soft offline holding it waits for the lock.
+    /// `memory_failure()` refuses it (`EDEADLK`) whatever the address.
+    #[cfg(CONFIG_MEMORY_FAILURE)]
+    fn hard_offline_page(request: HardOfflineRequest<'_>) -> Result {
+        // SAFETY: Module code, in a `store` of the memory root, which memory hot-remove does not
+        // wait for; this task does not hold the lock.
+        unsafe {
+            DeviceHotplugGuard::with(|device_hotplug| {
+                device_hotplug.with_mem_hotplug(|_mem_hotplug| failure::memory_failure(request))
+            })
+        }
     }
 }
 
 static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
 static STATE: Attribute<State> = Attribute::read_write(c_str!("state"));
-static PROBE: Attribute<Probe> = Attribute::write_only(c_str!("probe"));
-/// A driver's mistake: `probe`'s code serving the `soft_offline_page` file (root only too). The
-/// number root writes there knows its file, and `probe()` refuses it (`EPERM`).
-#[cfg(CONFIG_MEMORY_FAILURE)]
-static MISUSED_NUMBER: Attribute<Probe> = Attribute::write_only(c_str!("soft_offline_page"));
-#[cfg(CONFIG_MEMORY_FAILURE)]
-static HARD_OFFLINE_LOCKED: Attribute<HardOfflineLocked> =
-    Attribute::write_only(c_str!("hard_offline_page"));
 
 attribute_group!(static BLOCK_FILES: MemoryBlockFile = [PHYS_INDEX, STATE]);
-attribute_group!(static ROOT_FILES: Device = [
-    PROBE,
-    #[cfg(CONFIG_MEMORY_FAILURE)]
-    MISUSED_NUMBER,
-    #[cfg(CONFIG_MEMORY_FAILURE)]
-    HARD_OFFLINE_LOCKED,
-]);
 
 struct MemblockRustTest {
     _provider: Registration<Ops>,
@@ -170,11 +157,28 @@ struct MemblockRustTest {
 
 impl kernel::Module for MemblockRustTest {
     fn init(module: &'static ThisModule) -> Result<Self> {
+        // A driver's mistake: a provider unregistered by the holder of the memory hotplug lock,
+        // which the C side refuses (`EDEADLK`): the registration is given back, and dropped after.
+        let temp =
+            Registration::<Ops>::register(Some(module), c_str!("memblock_rust_test_temp"), None)?;
+        // SAFETY: Module initialisation is no sysfs callback nor a provider's, and this task does
+        // not hold the lock.
+        let refused = unsafe {
+            DeviceHotplugGuard::with(|device_hotplug| {
+                device_hotplug.with_mem_hotplug(|_mem_hotplug| temp.unregister())
+            })
+        };
+        match refused {
+            Err((e, temp)) => {
+                pr_info!("unregister under the memory hotplug lock: {:?}\n", e);
+                drop(temp);
+            }
+            Ok(()) => pr_info!("unregister under the memory hotplug lock: done\n"),
+        }
         let provider = Registration::register(
             Some(module),
             c_str!("memblock_rust_test"),
             Some(&BLOCK_FILES),
-            Some(&ROOT_FILES),
         )?;
         pr_info!("serving the memory blocks\n");
         Ok(Self {
@@ -190,13 +194,14 @@ impl Drop for MemblockRustTest {
         // returns), and this task does not hold the lock.
         let probed = unsafe { DeviceHotplugGuard::with(|guard| *PROBED.get(guard)) };
         pr_info!(
-            "served phys_index show {} state show {} store {} probe {} online {} offline {}\n",
+            "served phys_index show {} state show {} store {} probe {} online {} offline {} soft_offline_page {}\n",
             PHYS_INDEX_SHOWS.load(Ordering::Relaxed),
             STATE_SHOWS.load(Ordering::Relaxed),
             STATE_STORES.load(Ordering::Relaxed),
             probed,
             ONLINES.load(Ordering::Relaxed),
             OFFLINES.load(Ordering::Relaxed),
+            SOFT_OFFLINES.load(Ordering::Relaxed),
         );
     }
 }

@@ -18,13 +18,13 @@ struct Flush;
 impl AttributeOps for Flush {
     type Target = Device;
 
-    fn store(_dev: &Device, input: &[u8], writer: &Writer<'_>) -> Result<usize> {
+    fn store(_dev: &Device, _input: &CStr, writer: &Writer<'_>) -> Result {
         DeviceHotplugGuard::with_sysfs(writer, |device_hotplug| {
             #[cfg(wrong)]
             let _ = KBox::leak(KBox::new(*device_hotplug, GFP_KERNEL)?);
             #[cfg(not(wrong))]
             let _ = KBox::leak(KBox::new(&mut *device_hotplug, GFP_KERNEL)?);
-            Ok(input.len())
+            Ok(())
         })
     }
 }

@@ -5,7 +5,7 @@
 //!
 //! Without it (the control) the same module removes only what it probed, and builds.
 //
-// expect: error: cannot construct `Probed` with struct literal syntax due to private fields
+// expect: error[E0451]: fields `block` and `_not_send` of struct `Probed` are private
 
 /// The case: what the module does at load.
 fn case() -> Result {
@@ -14,7 +14,10 @@ fn case() -> Result {
         // SAFETY: The module is only built, never loaded (it is a compile-fail case).
         let probed = unsafe { probe_unchecked(device_hotplug, 0x100000000) }?;
         #[cfg(wrong)]
-        let probed = Probed { start: 0 };
+        let probed = Probed {
+            block: MemoryBlock::find(device_hotplug, 0).ok_or(ENODEV)?,
+            _not_send: core::marker::PhantomData,
+        };
         probed.remove(device_hotplug).map_err(|(e, _)| e)
     })
 }

@@ -6,7 +6,7 @@
 #[allow(unused_imports)]
 use kernel::memory::block::{
     MemoryBlock, MemoryBlockFile, Offlined, OnlineType, Onlined, Operations, Refused, Registration,
-    ToOffline, ToOnline,
+    RootFiles, ToOffline, ToOnline,
 };
 #[allow(unused_imports)]
 use kernel::memory::hotplug::{

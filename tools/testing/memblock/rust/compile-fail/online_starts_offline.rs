@@ -18,9 +18,12 @@ impl Operations for Ops {
     }
 }
 
+#[vtable]
+impl RootFiles for Ops {}
+
 /// The case: what the module does at load.
 fn case() -> Result {
-    let provider = Registration::<Ops>::register(None, kernel::c_str!("case"), None, None)?;
+    let provider = Registration::<Ops>::register(None, kernel::c_str!("case"), None)?;
     drop(provider);
     Ok(())
 }

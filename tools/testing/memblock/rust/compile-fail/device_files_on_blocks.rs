@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Must not compile with `--cfg wrong`: files whose callbacks take a memory block given to serve
-//! the files of a device that is not one (the memory root).
+//! Must not compile with `--cfg wrong`: files whose callbacks take any device given to serve the
+//! files of the memory blocks (they would be given a block as if it were another device type).
 //!
-//! Without it (the control) the same module gives the root files that take any device.
+//! Without it (the control) the same module gives the blocks files that take a memory block.
 //
 // expect: error[E0308]: mismatched types
-// expect: expected `&AttributeGroup<Device>`, found `&AttributeGroup<MemoryBlockFile>`
+// expect: expected `&AttributeGroup<MemoryBlockFile>`, found `&AttributeGroup<Device>`
 
 use core::fmt::Write;
 use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer};
@@ -23,11 +23,6 @@ impl AttributeOps for PhysIndex {
     }
 }
 
-struct Ops;
-
-#[vtable]
-impl Operations for Ops {}
-
 struct Name;
 
 #[vtable]
@@ -35,28 +30,33 @@ impl AttributeOps for Name {
     type Target = Device;
 
     fn show(_dev: &Device, buf: &mut ShowBuffer<'_>) -> Result {
-        Ok(writeln!(buf, "134217728")?)
+        Ok(writeln!(buf, "00000000")?)
     }
 }
 
+struct Ops;
+
+#[vtable]
+impl Operations for Ops {}
+
+#[vtable]
+impl RootFiles for Ops {}
+
 static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
-static NAME: Attribute<Name> = Attribute::read_only(c_str!("auto_online_blocks"));
+static NAME: Attribute<Name> = Attribute::read_only(c_str!("phys_index"));
+
 attribute_group!(static BLOCK_ATTRS: MemoryBlockFile = [PHYS_INDEX]);
-attribute_group!(static ROOT_ATTRS: Device = [NAME]);
+attribute_group!(static DEVICE_ATTRS: Device = [NAME]);
 
 /// The case: what the module does at load.
 fn case() -> Result {
     #[cfg(not(wrong))]
-    let provider =
-        Registration::<Ops>::register(None, c_str!("case"), Some(&BLOCK_ATTRS), Some(&ROOT_ATTRS))?;
+    let provider = Registration::<Ops>::register(None, c_str!("case"), Some(&BLOCK_ATTRS))?;
     #[cfg(wrong)]
-    let provider = Registration::<Ops>::register(
-        None,
-        c_str!("case"),
-        Some(&BLOCK_ATTRS),
-        Some(&BLOCK_ATTRS),
-    )?;
+    let provider = Registration::<Ops>::register(None, c_str!("case"), Some(&DEVICE_ATTRS))?;
     drop(provider);
+    #[cfg(not(wrong))]
+    let _ = &DEVICE_ATTRS;
     Ok(())
 }
 
