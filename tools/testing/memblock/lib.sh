@@ -215,8 +215,8 @@ provider_count() {
 #
 # Every file the Rust driver (rust_memory_block) serves, and its online and
 # offline operations, have a kprobe event on the function of the Rust
-# driver that serves them (rs_NAME, in the module: the sysfs and operation
-# callbacks monomorphized for the driver's types) and one on the built-in
+# driver that serves them (rs_NAME, in the module: the sysfs, root file and
+# operation callbacks monomorphized for the driver's types) and one on the built-in
 # driver's function (c_NAME, in drivers/base/memory.c).  The kernel counts
 # each event's hits (kprobe_profile, whether or not tracing is on).  Around
 # a measurement: served_mark before it, then "served NAME rust|c FUNC...":
@@ -238,11 +238,11 @@ state_store              c_state_store              state_store              ker
 phys_device_show         c_phys_device_show         phys_device_show         kernel::sysfs::show_callback::<rust_memory_block::PhysDevice>
 removable_show           c_removable_show           removable_show           kernel::sysfs::show_callback::<rust_memory_block::Removable>
 valid_zones_show         c_valid_zones_show         valid_zones_show         kernel::sysfs::show_callback::<rust_memory_block::ValidZones>
-probe_store              c_probe_store              probe_store              kernel::sysfs::store_callback::<rust_memory_block::Probe>
-auto_online_blocks_show  c_auto_online_blocks_show  auto_online_blocks_show  kernel::sysfs::show_callback::<rust_memory_block::AutoOnlineBlocks>
-auto_online_blocks_store c_auto_online_blocks_store auto_online_blocks_store kernel::sysfs::store_callback::<rust_memory_block::AutoOnlineBlocks>
-soft_offline_page_store  c_soft_offline_page_store  soft_offline_page_store  kernel::sysfs::store_callback::<rust_memory_block::SoftOfflinePage>
-hard_offline_page_store  c_hard_offline_page_store  hard_offline_page_store  kernel::sysfs::store_callback::<rust_memory_block::HardOfflinePage>
+probe_store              c_probe_store              probe_store              kernel::memory::block::probe_store::<rust_memory_block::RustMemoryBlock>
+auto_online_blocks_show  c_auto_online_blocks_show  auto_online_blocks_show  kernel::memory::block::auto_online_show::<rust_memory_block::RustMemoryBlock>
+auto_online_blocks_store c_auto_online_blocks_store auto_online_blocks_store kernel::memory::block::auto_online_store::<rust_memory_block::RustMemoryBlock>
+soft_offline_page_store  c_soft_offline_page_store  soft_offline_page_store  kernel::memory::block::soft_offline_store::<rust_memory_block::RustMemoryBlock>
+hard_offline_page_store  c_hard_offline_page_store  hard_offline_page_store  kernel::memory::block::hard_offline_store::<rust_memory_block::RustMemoryBlock>
 online                   c_change_state             memory_block_change_state kernel::memory::block::online_callback::<rust_memory_block::RustMemoryBlock>
 offline                  c_change_state             memory_block_change_state kernel::memory::block::offline_callback::<rust_memory_block::RustMemoryBlock>
 builtin_online           c_builtin_online           memory_block_builtin_online  -

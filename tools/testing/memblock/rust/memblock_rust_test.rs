@@ -170,7 +170,11 @@ impl kernel::Module for MemblockRustTest {
         };
         match refused {
             Err((e, temp)) => {
-                pr_info!("unregister under the memory hotplug lock: {:?}\n", e);
+                if e == EDEADLK {
+                    pr_info!("unregister under the memory hotplug lock: EDEADLK\n");
+                } else {
+                    pr_info!("unregister under the memory hotplug lock: {:?}\n", e);
+                }
                 drop(temp);
             }
             Ok(()) => pr_info!("unregister under the memory hotplug lock: done\n"),
