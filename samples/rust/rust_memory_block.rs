@@ -153,9 +153,10 @@ attribute_group!(static BLOCK_FILES: MemoryBlockFile = [
     VALID_ZONES,
 ]);
 
-struct RustMemoryBlock {
-    _provider: Registration<RustMemoryBlock>,
-}
+/// The driver's registration as the memory block provider: owned by the module.
+static PROVIDER: Registration<RustMemoryBlock> = Registration::new();
+
+struct RustMemoryBlock;
 
 #[vtable]
 impl Operations for RustMemoryBlock {
@@ -174,9 +175,6 @@ impl RootFiles for RustMemoryBlock {
     /// not announce hot-added memory, and for testing).
     #[cfg(CONFIG_ARCH_MEMORY_PROBE)]
     fn probe(request: ProbeRequest<'_>) -> Result {
-        if request.phys_addr() & (kernel::memory::block_size_bytes() - 1) != 0 {
-            return Err(EINVAL);
-        }
         DeviceHotplugGuard::with_sysfs(request.writer(), |device_hotplug| {
             hotplug::probe(device_hotplug, request).map(|_| ())
         })
@@ -209,20 +207,18 @@ impl RootFiles for RustMemoryBlock {
 
 impl kernel::Module for RustMemoryBlock {
     fn init(module: &'static ThisModule) -> Result<Self> {
-        let provider = Registration::register(
-            Some(module),
-            c_str!("rust_memory_block"),
-            Some(&BLOCK_FILES),
-        )?;
+        PROVIDER.register(module, c_str!("rust_memory_block"), Some(&BLOCK_FILES))?;
         pr_info!("serving the memory blocks\n");
-        Ok(Self {
-            _provider: provider,
-        })
+        Ok(Self)
     }
 }
 
 impl Drop for RustMemoryBlock {
     fn drop(&mut self) {
-        pr_info!("memory blocks given back to the built-in driver\n");
+        // Module exit runs in no callback and holds no lock: nothing refuses it.
+        match PROVIDER.unregister() {
+            Ok(()) => pr_info!("memory blocks given back to the built-in driver\n"),
+            Err(e) => pr_warn!("unregister: {:?}\n", e),
+        }
     }
 }

@@ -7,7 +7,6 @@
 
 use super::hotplug::{AutoOnlineRequest, DeviceHotplugGuard, MemHotplugGuard, ProbeRequest};
 use crate::{
-    alloc::{flags::*, KBox},
     bindings,
     device::Device,
     error::{code::*, to_result, Error, Result},
@@ -16,7 +15,11 @@ use crate::{
     types::{ARef, AlwaysRefCounted, Opaque},
     ThisModule,
 };
-use core::{marker::PhantomData, ptr::NonNull};
+use core::{
+    marker::PhantomData,
+    ptr::NonNull,
+    sync::atomic::{AtomicU8, Ordering},
+};
 
 /// A memory block device: the C `struct memory_block`, the device of `memoryN`.
 ///
@@ -1053,7 +1056,9 @@ unsafe extern "C" fn offline_callback<T: Operations>(mem: *mut bindings::memory_
 /// [`HardOfflineRequest`]: super::failure::HardOfflineRequest
 #[macros::vtable]
 pub trait RootFiles {
-    /// Serves a write to `probe` (mode `0200`): hot-adds the block at the address written.
+    /// Serves a write to `probe` (mode `0200`): hot-adds the block at the address written, which
+    /// is the start of a block (the crate answers `EINVAL` to anything else, as C's file does).
+    #[cfg(CONFIG_ARCH_MEMORY_PROBE)]
     fn probe(_request: ProbeRequest<'_>) -> Result {
         crate::build_error!(crate::error::VTABLE_DEFAULT_ERROR)
     }
@@ -1093,12 +1098,15 @@ unsafe fn parse_number(buf: *const crate::ffi::c_char) -> Result<u64> {
     Ok(value)
 }
 
-/// The `store` of the root's `probe` file, for `T::probe`.
+/// The `store` of the root's `probe` file, for `T::probe`: as C's file, the address must parse
+/// (`kstrtoull()`'s error otherwise) and be the start of a block (`EINVAL`), before anything is
+/// locked.
 ///
 /// # Safety
 ///
 /// Called by the C side for a write of `count` bytes at `buf`, NUL-terminated, to
 /// `/sys/devices/system/memory/probe`.
+#[cfg(CONFIG_ARCH_MEMORY_PROBE)]
 unsafe extern "C" fn probe_store<T: RootFiles>(
     _dev: *mut bindings::device,
     _attr: *mut bindings::device_attribute,
@@ -1109,8 +1117,11 @@ unsafe extern "C" fn probe_store<T: RootFiles>(
     let writer = unsafe { Writer::new() };
     // SAFETY: `buf` is NUL-terminated.
     let result = unsafe { parse_number(buf) }.and_then(|phys_addr| {
-        // SAFETY: The address was written to the memory root's `probe` file, by the task
-        // `writer` serves.
+        if phys_addr & (super::block_size_bytes() - 1) != 0 {
+            return Err(EINVAL);
+        }
+        // SAFETY: The address, the start of a block, was written to the memory root's `probe`
+        // file, by the task `writer` serves.
         T::probe(unsafe { ProbeRequest::new(phys_addr, &writer) })
     });
     store_result(result, count)
@@ -1133,6 +1144,27 @@ unsafe fn page_offline_address(buf: *const crate::ffi::c_char) -> Result<u64> {
     unsafe { parse_number(buf) }.map_err(|_| EINVAL)
 }
 
+/// The `store` of a page offline file: the request made of the address written to it, for
+/// `serve`, as C's files check it.
+///
+/// # Safety
+///
+/// As [`probe_store`], for the memory root's page offline file `F`.
+#[cfg(CONFIG_MEMORY_FAILURE)]
+unsafe fn page_offline_store<F: super::failure::PageOfflineFile>(
+    buf: *const crate::ffi::c_char,
+    count: usize,
+    serve: impl FnOnce(super::failure::PageOfflineRequest<'_, F>) -> Result,
+) -> isize {
+    // SAFETY: As the caller guarantees.
+    let result = unsafe { page_offline_address(buf) }.and_then(|phys_addr| {
+        // SAFETY: The address was written to the file `F` by a task with `CAP_SYS_ADMIN`; the
+        // request lives for the call.
+        serve(unsafe { super::failure::PageOfflineRequest::new(phys_addr) })
+    });
+    store_result(result, count)
+}
+
 /// The `store` of the root's `soft_offline_page` file, for `T::soft_offline_page`.
 ///
 /// # Safety
@@ -1146,12 +1178,7 @@ unsafe extern "C" fn soft_offline_store<T: RootFiles>(
     count: usize,
 ) -> isize {
     // SAFETY: As the caller guarantees.
-    let result = unsafe { page_offline_address(buf) }.and_then(|phys_addr| {
-        // SAFETY: The address was written to `soft_offline_page` by a task with
-        // `CAP_SYS_ADMIN`; the request lives for the call.
-        T::soft_offline_page(unsafe { super::failure::SoftOfflineRequest::new(phys_addr) })
-    });
-    store_result(result, count)
+    unsafe { page_offline_store(buf, count, T::soft_offline_page) }
 }
 
 /// The `store` of the root's `hard_offline_page` file, for `T::hard_offline_page`.
@@ -1167,12 +1194,7 @@ unsafe extern "C" fn hard_offline_store<T: RootFiles>(
     count: usize,
 ) -> isize {
     // SAFETY: As the caller guarantees.
-    let result = unsafe { page_offline_address(buf) }.and_then(|phys_addr| {
-        // SAFETY: The address was written to `hard_offline_page` by a task with
-        // `CAP_SYS_ADMIN`; the request lives for the call.
-        T::hard_offline_page(unsafe { super::failure::HardOfflineRequest::new(phys_addr) })
-    });
-    store_result(result, count)
+    unsafe { page_offline_store(buf, count, T::hard_offline_page) }
 }
 
 /// The `show` of the root's `auto_online_blocks` file, for `T::show_auto_online_blocks`.
@@ -1239,8 +1261,8 @@ type RootCallbacks = [(
     Option<StoreFn>,
 ); 4];
 
-/// What the C side reads of a registered provider: the provider and its root files, boxed so that
-/// they stay at their address (the attribute group points into it).
+/// What the C side reads of a registered provider: the provider and its root files, in the
+/// registration, where the attribute group points.
 ///
 /// # Invariants
 ///
@@ -1254,16 +1276,21 @@ struct ProviderStorage {
     root_group: bindings::attribute_group,
 }
 
-/// A memory block provider, registered (`memory_block_provider_register()`): while it is alive,
-/// its [`Operations`] online and offline every block, whatever asks, its `block_files` serve the
-/// files of the same names of every block, and its [`RootFiles`] the memory root's; dropping it
-/// gives the blocks back to the built-in driver.
+/// A memory block provider's registration, a `static` of its module: while it is registered
+/// ([`Registration::register`]), its [`Operations`] online and offline every block, whatever
+/// asks, its `block_files` serve the files of the same names of every block, and its
+/// [`RootFiles`] the memory root's; unregistering it ([`Registration::unregister`]) gives the
+/// blocks back to the built-in driver.
 ///
 /// The devices and their files stay: userspace sees no change. Registering takes no hotplug
-/// lock; dropping takes none either, but waits for the operations and file callbacks in flight
-/// (an offline in progress can take a while), which take the hotplug locks and block locks: it
-/// must not be done from one of them, nor with a guard held. Keep the registration in the
-/// module, not where a callback can reach it.
+/// lock; unregistering takes none either, but waits for the operations and file callbacks in
+/// flight (an offline in progress can take a while).
+///
+/// The registration is owned by its module: what the C side reads of it is in the `static`
+/// itself, which cannot move, be dropped or be freed before the module is. A module that goes
+/// away registered is unregistered by the C side first (with a warning), so nothing can be
+/// leaked, and a registration that the C side refuses to unregister (from a provider's
+/// callback, or under the memory hotplug lock) simply stays registered.
 ///
 /// # Examples
 ///
@@ -1272,7 +1299,7 @@ struct ProviderStorage {
 ///
 /// ```
 /// use core::fmt::Write;
-/// use kernel::{attribute_group, c_str, prelude::*};
+/// use kernel::{attribute_group, c_str, prelude::*, ThisModule};
 /// use kernel::memory::block::{
 ///     MemoryBlockFile, Onlined, Operations, Refused, Registration, RootFiles, ToOnline,
 /// };
@@ -1304,16 +1331,19 @@ struct ProviderStorage {
 /// static PHYS_INDEX: Attribute<PhysIndex> = Attribute::read_only(c_str!("phys_index"));
 /// attribute_group!(static BLOCK_FILES: MemoryBlockFile = [PHYS_INDEX]);
 ///
-/// let provider = Registration::<Example>::register(None, c_str!("example"), Some(&BLOCK_FILES))?;
-/// // A second provider is refused.
-/// assert_eq!(
-///     Registration::<Example>::register(None, c_str!("second"), None).err(),
-///     Some(EBUSY)
-/// );
-/// drop(provider);
+/// static PROVIDER: Registration<Example> = Registration::new();
+/// static SECOND: Registration<Example> = Registration::new();
+/// // SAFETY: Built-in code (this doc-test) has no module.
+/// static BUILT_IN: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
+///
+/// PROVIDER.register(&BUILT_IN, c_str!("example"), Some(&BLOCK_FILES))?;
+/// // Registered already; and a second provider is refused.
+/// assert_eq!(PROVIDER.register(&BUILT_IN, c_str!("example"), None), Err(EBUSY));
+/// assert_eq!(SECOND.register(&BUILT_IN, c_str!("second"), None), Err(EBUSY));
+/// PROVIDER.unregister()?;
+/// assert_eq!(PROVIDER.unregister(), Err(ENOENT));
 /// # Ok::<(), Error>(())
 /// ```
-#[must_use = "the provider is unregistered when the registration is dropped"]
 pub struct Registration<T: Operations + RootFiles> {
     raw: RawRegistration,
     _ops: PhantomData<T>,
@@ -1324,98 +1354,143 @@ pub struct Registration<T: Operations + RootFiles> {
 ///
 /// # Invariants
 ///
-/// `storage` is registered with the C side until [`Drop`], and its name, callbacks and groups
-/// are `'static` or in `storage`.
+/// `storage` is written only by the task that moved `state` from `FREE` to `BUSY`, before it is
+/// registered. While `state` is `REGISTERED` (or `BUSY` on its way to or from it), `storage` is
+/// registered with the C side, which reads it; its name, callbacks and block groups are
+/// `'static`, and its root group points into `storage`.
 struct RawRegistration {
-    storage: core::mem::ManuallyDrop<KBox<ProviderStorage>>,
+    storage: Opaque<ProviderStorage>,
+    state: AtomicU8,
 }
 
-// SAFETY: The C side only reads the provider, and it can be unregistered from any task.
-unsafe impl Send for RawRegistration {}
+const FREE: u8 = 0;
+const BUSY: u8 = 1;
+const REGISTERED: u8 = 2;
 
-// SAFETY: `RawRegistration` has no methods that take `&self`.
+// SAFETY: `storage` is written by one task at a time (the one that claimed it, see the type
+// invariant), and otherwise only read, by the C side; `state` is atomic.
 unsafe impl Sync for RawRegistration {}
 
+// SAFETY: Nothing of it is tied to a task.
+unsafe impl Send for RawRegistration {}
+
 impl RawRegistration {
+    const fn new() -> Self {
+        Self {
+            storage: Opaque::uninit(),
+            state: AtomicU8::new(FREE),
+        }
+    }
+
     /// Registers `raw` with the root files `root` (those with a callback), whose name, callbacks
     /// and block groups must be `'static`.
     #[inline(never)]
-    fn new(raw: bindings::memory_block_provider, root: RootCallbacks) -> Result<Self> {
-        // SAFETY: All-zero bytes are valid attributes, a valid table and group (NULL pointers).
-        let mut storage: ProviderStorage = unsafe { core::mem::zeroed() };
-        storage.provider = raw;
-        let mut storage = KBox::new(storage, GFP_KERNEL)?;
-        let mut n = 0;
-        for (i, (name, mode, show, store)) in root.into_iter().enumerate() {
-            if show.is_none() && store.is_none() {
-                continue;
+    fn register(
+        &'static self,
+        raw: bindings::memory_block_provider,
+        root: RootCallbacks,
+    ) -> Result {
+        if self
+            .state
+            .compare_exchange(FREE, BUSY, Ordering::Acquire, Ordering::Relaxed)
+            .is_err()
+        {
+            return Err(EBUSY);
+        }
+        let p = self.storage.get();
+        // SAFETY: This task moved `state` to `BUSY`: it alone writes `storage`, which the C side
+        // does not read (it is not registered). All-zero bytes are valid attributes, a valid
+        // table and group; the pointers written into it point into it, and `i` and `n` are in
+        // bounds (4 files, 5 table entries, the last NULL).
+        unsafe {
+            p.write(core::mem::zeroed());
+            (*p).provider = raw;
+            let mut n = 0;
+            for (i, (name, mode, show, store)) in root.into_iter().enumerate() {
+                if show.is_none() && store.is_none() {
+                    continue;
+                }
+                let attr = core::ptr::addr_of_mut!((*p).root_attrs[i]);
+                (*attr).attr.name = name.as_char_ptr();
+                (*attr).attr.mode = mode;
+                (*attr).show = show;
+                (*attr).store = store;
+                (*p).root_table[n] = core::ptr::addr_of_mut!((*attr).attr);
+                n += 1;
             }
-            let attr = &mut storage.root_attrs[i];
-            attr.attr.name = name.as_char_ptr();
-            attr.attr.mode = mode;
-            attr.show = show;
-            attr.store = store;
-            storage.root_table[n] = core::ptr::addr_of_mut!(attr.attr);
-            n += 1;
+            if n > 0 {
+                (*p).root_group.attrs = core::ptr::addr_of_mut!((*p).root_table).cast();
+                (*p).provider.root_attrs = core::ptr::addr_of!((*p).root_group);
+            }
         }
-        if n > 0 {
-            storage.root_group.attrs = storage.root_table.as_mut_ptr();
-            storage.provider.root_attrs = core::ptr::addr_of!(storage.root_group);
-        }
-        // SAFETY: The provider is valid and stays at its address (boxed) until it is unregistered
-        // in `drop`; its name, callbacks and block groups are `'static` (the caller's guarantee),
-        // its root group, table and attributes are in the box, NULL-terminated.
-        to_result(unsafe { bindings::memory_block_provider_register(&storage.provider) })?;
-        // INVARIANT: Registered above.
-        Ok(Self {
-            storage: core::mem::ManuallyDrop::new(storage),
-        })
+        // SAFETY: The provider is valid and stays at its address (`self` is `'static`) until it is
+        // unregistered; its name, callbacks and block groups are `'static` (the caller's
+        // guarantee), its root group, table and attributes are in `storage`.
+        let ret =
+            unsafe { bindings::memory_block_provider_register(core::ptr::addr_of!((*p).provider)) };
+        // INVARIANT: Registered, or not and free again.
+        self.state
+            .store(if ret == 0 { REGISTERED } else { FREE }, Ordering::Release);
+        to_result(ret)
     }
-}
 
-impl RawRegistration {
-    /// Unregisters the provider; on success the C side no longer uses `storage`, nor calls its
-    /// operations or callbacks, and the caller frees it.
+    /// Unregisters the provider: `ENOENT` if it is not registered, `EBUSY` while another task
+    /// registers or unregisters it, or the C side's refusal (`EDEADLK`), with it still registered.
     #[inline(never)]
-    fn unregister(&mut self) -> Result {
-        // SAFETY: By the type invariant the provider is registered.
-        to_result(unsafe { bindings::memory_block_provider_unregister(&self.storage.provider) })
-    }
-}
-
-impl Drop for RawRegistration {
-    #[inline(never)]
-    fn drop(&mut self) {
-        // Refused (from a callback of a provider, which would wait for itself, or under the memory
-        // hotplug lock): the C side still uses the provider, which is leaked rather than freed.
-        if self.unregister().is_ok() {
-            // SAFETY: The provider is no longer registered, and `self.storage` is not used again.
-            unsafe { core::mem::ManuallyDrop::drop(&mut self.storage) };
+    fn unregister(&'static self) -> Result {
+        if let Err(state) =
+            self.state
+                .compare_exchange(REGISTERED, BUSY, Ordering::Acquire, Ordering::Relaxed)
+        {
+            return Err(if state == FREE { ENOENT } else { EBUSY });
         }
+        // SAFETY: By the type invariant the provider is registered, and this task alone
+        // unregisters it (it moved `state` to `BUSY`).
+        let ret = unsafe {
+            bindings::memory_block_provider_unregister(core::ptr::addr_of!(
+                (*self.storage.get()).provider
+            ))
+        };
+        // INVARIANT: When it returns 0 the C side no longer reads `storage`; otherwise it is
+        // still registered.
+        self.state
+            .store(if ret == 0 { FREE } else { REGISTERED }, Ordering::Release);
+        to_result(ret)
     }
 }
 
 impl<T: Operations + RootFiles> Registration<T> {
+    /// A registration, not registered yet: for a `static` of the module.
+    pub const fn new() -> Self {
+        Self {
+            raw: RawRegistration::new(),
+            _ops: PhantomData,
+        }
+    }
+
     /// Registers a provider named `name` (for log messages) with the operations and root files of
     /// `T`, whose `block_files` serve the files of the same names of every block.
     ///
-    /// `module` is the module of the caller (`None` for built-in code): while one of the
+    /// `module` is the module of the caller, whose `static` the registration is: while one of the
     /// operations or callbacks runs, it cannot be unloaded (rmmod fails: in use), and if it goes
-    /// away with the registration leaked, the C side unregisters it first.
+    /// away registered, the C side unregisters it first.
     ///
-    /// Fails with `EBUSY` if another provider is registered, and with `EINVAL` if a file of
+    /// Fails with `EBUSY` if this or another provider is registered, with `EINVAL` if a file of
     /// `block_files` has no file of the built-in driver to serve (a name it does not have, a
     /// `show` for a file it cannot read, a `store` for one it cannot write), or if the name, the
-    /// files or the operations are in a module other than `module`.
+    /// files, the operations or the registration itself are in a module other than `module`, and
+    /// with `EDEADLK` if called from an operation or file callback of a provider (detected with
+    /// lockdep).
     pub fn register(
-        module: Option<&'static ThisModule>,
+        &'static self,
+        module: &'static ThisModule,
         name: &'static CStr,
         block_files: Option<&'static AttributeGroup<MemoryBlockFile>>,
-    ) -> Result<Self> {
+    ) -> Result {
         // SAFETY: All-zero bytes are a valid, empty `struct memory_block_provider`.
         let mut raw: bindings::memory_block_provider = unsafe { core::mem::zeroed() };
         raw.name = name.as_char_ptr();
-        raw.owner = module.map_or(core::ptr::null_mut(), |module| module.as_ptr());
+        raw.owner = module.as_ptr();
         if T::HAS_ONLINE {
             raw.online = Some(online_callback::<T>);
         }
@@ -1430,6 +1505,7 @@ impl<T: Operations + RootFiles> Registration<T> {
             (crate::c_str!("auto_online_blocks"), 0o644, None, None),
         ];
         let mut root = none;
+        #[cfg(CONFIG_ARCH_MEMORY_PROBE)]
         if T::HAS_PROBE {
             root[0].3 = Some(probe_store::<T>);
         }
@@ -1448,28 +1524,23 @@ impl<T: Operations + RootFiles> Registration<T> {
             root[3].3 = Some(auto_online_store::<T>);
         }
         // The name and the block groups are `'static`, the callbacks are functions.
-        Ok(Self {
-            raw: RawRegistration::new(raw, root)?,
-            _ops: PhantomData,
-        })
+        self.raw.register(raw, root)
     }
 
-    /// Unregisters the provider, as dropping the registration does, but gives the registration
-    /// back if the C side refuses: with `EDEADLK` from an operation or file callback of a provider
-    /// (it would wait for itself), or by the task that holds the memory hotplug lock (it would
-    /// wait for a page offline in flight that waits for the lock). Dropping a registration that
-    /// the C side refuses to unregister leaves the provider registered until its module goes away
-    /// and leaks what the C side reads of it: a bug of the caller, not undefined behaviour.
-    pub fn unregister(self) -> Result<(), (Error, Self)> {
-        let mut this = core::mem::ManuallyDrop::new(self);
-        match this.raw.unregister() {
-            Ok(()) => {
-                // SAFETY: The provider is no longer registered; `this` is not used again, nor
-                // dropped.
-                unsafe { core::mem::ManuallyDrop::drop(&mut this.raw.storage) };
-                Ok(())
-            }
-            Err(e) => Err((e, core::mem::ManuallyDrop::into_inner(this))),
-        }
+    /// Unregisters the provider: the built-in driver serves the blocks again.
+    ///
+    /// Fails with `ENOENT` if it is not registered, `EBUSY` while another task registers or
+    /// unregisters it, and `EDEADLK`, leaving it registered, if called from an operation or file
+    /// callback of a provider (it would wait for itself; a file callback is detected with lockdep
+    /// only) or by the holder of the memory hotplug lock (it would wait for a page offline in
+    /// flight that waits for the lock).
+    pub fn unregister(&'static self) -> Result {
+        self.raw.unregister()
+    }
+}
+
+impl<T: Operations + RootFiles> Default for Registration<T> {
+    fn default() -> Self {
+        Self::new()
     }
 }

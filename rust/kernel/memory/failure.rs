@@ -4,20 +4,22 @@
 //! files of the memory subsystem do.
 //!
 //! Both take the physical address an administrator wrote to the memory root's file of that name
-//! ([`SoftOfflineRequest`], [`HardOfflineRequest`]), which only those files make, after the
+//! ([`PageOfflineRequest`]), which only those files make, after the
 //! checks C's files do (`CAP_SYS_ADMIN`, a number `kstrtoull()` parses): soft offline moves the
 //! page's contents away and never hands the page out again; hard offline simulates a hardware
 //! memory error, and kills the tasks that use the page.
 //!
 //! Neither takes a lock before the call, as C's files: a write during a long block offline waits
-//! for the memory hotplug lock inside the call. Both fail with `EDEADLK` if the calling task
-//! holds that lock (inside the closure of
-//! [`with_mem_hotplug()`](crate::memory::hotplug::DeviceHotplugGuard::with_mem_hotplug)).
-//! Holding a [`DeviceHotplugGuard`](crate::memory::hotplug::DeviceHotplugGuard) across them is
-//! fine (it comes before the memory hotplug lock); holding a lock of the driver's own that
-//! its [`Operations`](crate::memory::block::Operations) also take (under the memory hotplug lock)
-//! is not: another task offlining a block would wait for it while holding the lock these wait
-//! for. Lockdep reports that order; the check cannot see it.
+//! for the memory hotplug lock inside the call. Safe code cannot call them with that lock held:
+//! the requests exist only in the root files' slots, which have no [`Writer`] to take the device
+//! hotplug lock with. Code that takes it with the `unsafe`
+//! [`DeviceHotplugGuard::with`](crate::memory::hotplug::DeviceHotplugGuard::with) and then the
+//! memory hotplug lock gets `EDEADLK` rather than a hang. What the check cannot see is a lock of
+//! the driver's own that its [`Operations`](crate::memory::block::Operations) also take (under the
+//! memory hotplug lock): another task offlining a block would wait for it while holding the lock
+//! these wait for. Lockdep reports that order.
+//!
+//! [`Writer`]: crate::sysfs::Writer
 //!
 //! C header: [`include/linux/mm.h`](srctree/include/linux/mm.h)
 
@@ -28,7 +30,7 @@ use crate::{
 use core::marker::PhantomData;
 
 /// Fails with `EDEADLK` if the current task holds the memory hotplug lock (a
-/// [`MemHotplugGuard`](crate::memory::hotplug::MemHotplugGuard) of the same `store`): a soft
+/// [`MemHotplugGuard`](crate::memory::hotplug::MemHotplugGuard) of the same task): a soft
 /// offline would wait for it in `get_online_mems()`, and a hard offline for `mf_mutex`, which a
 /// soft offline may hold while it waits for the lock (see the module documentation for what this
 /// check cannot see).
@@ -41,63 +43,60 @@ fn not_under_mem_hotplug() -> Result {
     Ok(())
 }
 
-/// A write to the memory root's `soft_offline_page` file, by a writer with `CAP_SYS_ADMIN`: the
-/// page frame of the physical address written.
+/// Which page offline file a [`PageOfflineRequest`] was written to: [`Soft`] or [`Hard`].
+pub trait PageOfflineFile: private::Sealed {}
+
+/// `soft_offline_page`: see [`soft_offline_page`].
+pub enum Soft {}
+
+/// `hard_offline_page`: see [`memory_failure`].
+pub enum Hard {}
+
+impl PageOfflineFile for Soft {}
+impl PageOfflineFile for Hard {}
+
+mod private {
+    pub trait Sealed {}
+    impl Sealed for super::Soft {}
+    impl Sealed for super::Hard {}
+}
+
+/// A write to the memory root's page offline file `F` (`soft_offline_page` or
+/// `hard_offline_page`), by a writer with `CAP_SYS_ADMIN`: the page frame of the physical address
+/// written.
+///
+/// Only the memory root's file of that name makes one, for the slot of the registered provider
+/// ([`RootFiles`](crate::memory::block::RootFiles)).
 ///
 /// # Invariants
 ///
-/// `pfn` is the page frame of an address written to `/sys/devices/system/memory/soft_offline_page`
-/// by a task with `CAP_SYS_ADMIN`, for `'a`.
-pub struct SoftOfflineRequest<'a> {
+/// `pfn` is the page frame of an address written to the memory root's file `F` by a task with
+/// `CAP_SYS_ADMIN`, for `'a`.
+pub struct PageOfflineRequest<'a, F: PageOfflineFile> {
     pfn: u64,
+    _file: PhantomData<F>,
     _call: PhantomData<&'a ()>,
     _not_send: PhantomData<*mut ()>,
 }
 
-/// A write to the memory root's `hard_offline_page` file, by a writer with `CAP_SYS_ADMIN`: the
-/// page frame of the physical address written.
-///
-/// # Invariants
-///
-/// As [`SoftOfflineRequest`], for `/sys/devices/system/memory/hard_offline_page`.
-pub struct HardOfflineRequest<'a> {
-    pfn: u64,
-    _call: PhantomData<&'a ()>,
-    _not_send: PhantomData<*mut ()>,
-}
+/// A write to `soft_offline_page`.
+pub type SoftOfflineRequest<'a> = PageOfflineRequest<'a, Soft>;
 
-impl SoftOfflineRequest<'_> {
-    /// Makes the request of a write of `phys_addr` to the `soft_offline_page` file.
+/// A write to `hard_offline_page`.
+pub type HardOfflineRequest<'a> = PageOfflineRequest<'a, Hard>;
+
+impl<F: PageOfflineFile> PageOfflineRequest<'_, F> {
+    /// Makes the request of a write of `phys_addr` to the file `F`.
     ///
     /// # Safety
     ///
-    /// `phys_addr` was written to `/sys/devices/system/memory/soft_offline_page` by a task with
-    /// `CAP_SYS_ADMIN`, in a `store` callback that the request does not outlive.
+    /// `phys_addr` was written to the memory root's file `F` by a task with `CAP_SYS_ADMIN`, in a
+    /// `store` callback that the request does not outlive.
     pub(crate) unsafe fn new(phys_addr: u64) -> Self {
         // INVARIANT: Guaranteed by the caller.
         Self {
             pfn: phys_addr >> crate::page::PAGE_SHIFT,
-            _call: PhantomData,
-            _not_send: PhantomData,
-        }
-    }
-
-    /// Returns the page frame number.
-    pub fn pfn(&self) -> u64 {
-        self.pfn
-    }
-}
-
-impl HardOfflineRequest<'_> {
-    /// Makes the request of a write of `phys_addr` to the `hard_offline_page` file.
-    ///
-    /// # Safety
-    ///
-    /// As [`SoftOfflineRequest::new`], for `/sys/devices/system/memory/hard_offline_page`.
-    pub(crate) unsafe fn new(phys_addr: u64) -> Self {
-        // INVARIANT: Guaranteed by the caller.
-        Self {
-            pfn: phys_addr >> crate::page::PAGE_SHIFT,
+            _file: PhantomData,
             _call: PhantomData,
             _not_send: PhantomData,
         }

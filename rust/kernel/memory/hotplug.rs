@@ -88,8 +88,9 @@ impl DeviceHotplugGuard {
     /// files): not a memory block provider's operations (whose caller holds the lock, so that the
     /// restart would repeat forever) nor a kernel thread of its own, which have no writer. A
     /// `store` takes the lock once: a second call with the same writer (from inside `f`, or
-    /// after it) fails with `EDEADLK` without calling `f` (from inside, the restart would repeat
-    /// forever).
+    /// after it, even after a first call that failed with [`ERESTARTNOINTR`], which the `store`
+    /// must return instead) fails with `EDEADLK` without calling `f` (from inside, the restart
+    /// would repeat forever).
     ///
     /// If the lock is taken, it does not wait (a file's removal waits for its callbacks while
     /// holding the lock): it fails with [`ERESTARTNOINTR`], to be returned from the callback
@@ -271,7 +272,9 @@ impl MemHotplugGuard {
         // SAFETY: The function has no preconditions beyond being allowed to sleep (a task holding
         // the device hotplug lock may). This task does not hold the lock: a `MemHotplugGuard`
         // exists only inside the closure of `with_mem_hotplug()`, which cannot reach the device
-        // hotplug guard to call it again.
+        // hotplug guard to call it again, and the C code that holds it (a provider's operations,
+        // the memory notifiers) is given no device hotplug guard, nor may it take one with
+        // `DeviceHotplugGuard::with()` (its safety requirements).
         unsafe { bindings::mem_hotplug_begin() };
         // INVARIANT: The lock was just taken, after the device hotplug lock.
         Self {
@@ -319,8 +322,8 @@ pub fn phys_addr_to_nid(phys_addr: u64) -> i32 {
 ///
 /// # Invariants
 ///
-/// `phys_addr` was written to `/sys/devices/system/memory/probe` (mode `0200`, root only) by
-/// the task `writer` serves, for `'a`.
+/// `phys_addr`, the start of a block, was written to `/sys/devices/system/memory/probe` (mode
+/// `0200`, root only) by the task `writer` serves, for `'a`.
 pub struct ProbeRequest<'a> {
     phys_addr: u64,
     writer: &'a Writer<'a>,
@@ -331,7 +334,8 @@ impl<'a> ProbeRequest<'a> {
     ///
     /// # Safety
     ///
-    /// `phys_addr` was written to `/sys/devices/system/memory/probe` by the task `writer` serves.
+    /// `phys_addr`, the start of a block, was written to `/sys/devices/system/memory/probe` by the
+    /// task `writer` serves.
     pub(crate) unsafe fn new(phys_addr: u64, writer: &'a Writer<'a>) -> Self {
         // INVARIANT: Guaranteed by the caller.
         Self { phys_addr, writer }
@@ -414,8 +418,8 @@ impl Probed {
 /// [`crate::memory`]. The device hotplug guard is borrowed mutably, so no [`MemHotplugGuard`]
 /// (which is not recursive) can be held by the caller.
 ///
-/// Fails with `EINVAL` if the address is not the start of a block, `EEXIST` if the block is
-/// present already, or the error of the hot-add.
+/// Fails with `EEXIST` if the block is present already, or the error of the hot-add (the
+/// address is the start of a block: the `probe` file answers `EINVAL` to anything else).
 ///
 /// # Examples
 ///

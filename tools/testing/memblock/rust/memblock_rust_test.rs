@@ -128,7 +128,7 @@ impl RootFiles for Ops {
     /// A driver's mistake: a provider registered from a callback of a provider, which the C side
     /// refuses (`EDEADLK`, with lockdep) before it looks at anything else.
     fn store_auto_online_blocks(_request: AutoOnlineRequest<'_>) -> Result {
-        Registration::<Ops>::register(None, c_str!("memblock_rust_test_nested"), None).map(|_| ())
+        NESTED.register(&THIS_MODULE, c_str!("memblock_rust_test_nested"), None)
     }
 
     /// A driver's mistake: a hard offline asked for with the memory hotplug lock held, where it
@@ -136,8 +136,11 @@ impl RootFiles for Ops {
     /// `memory_failure()` refuses it (`EDEADLK`) whatever the address.
     #[cfg(CONFIG_MEMORY_FAILURE)]
     fn hard_offline_page(request: HardOfflineRequest<'_>) -> Result {
-        // SAFETY: Module code, in a `store` of the memory root, which memory hot-remove does not
-        // wait for; this task does not hold the lock.
+        // SAFETY: A `store` of the memory root, which memory hot-remove does not remove; this
+        // task does not hold the lock. A provider's unregistration waits for this callback, but
+        // none can run meanwhile with the device hotplug lock held: this module's registration is
+        // dropped only by its exit, which runs only once no callback of it does (rmmod fails while
+        // one runs), and from no lock; no other provider can be registered while this one is.
         unsafe {
             DeviceHotplugGuard::with(|device_hotplug| {
                 device_hotplug.with_mem_hotplug(|_mem_hotplug| failure::memory_failure(request))
@@ -151,48 +154,48 @@ static STATE: Attribute<State> = Attribute::read_write(c_str!("state"));
 
 attribute_group!(static BLOCK_FILES: MemoryBlockFile = [PHYS_INDEX, STATE]);
 
-struct MemblockRustTest {
-    _provider: Registration<Ops>,
-}
+/// The module's registration as the memory block provider.
+static PROVIDER: Registration<Ops> = Registration::new();
+/// A registration unregistered under the memory hotplug lock, at load.
+static TEMP: Registration<Ops> = Registration::new();
+/// A registration asked for from a callback of `PROVIDER`.
+static NESTED: Registration<Ops> = Registration::new();
+
+struct MemblockRustTest;
 
 impl kernel::Module for MemblockRustTest {
     fn init(module: &'static ThisModule) -> Result<Self> {
         // A driver's mistake: a provider unregistered by the holder of the memory hotplug lock,
-        // which the C side refuses (`EDEADLK`): the registration is given back, and dropped after.
-        let temp =
-            Registration::<Ops>::register(Some(module), c_str!("memblock_rust_test_temp"), None)?;
+        // which the C side refuses (`EDEADLK`): it stays registered, and is unregistered after.
+        TEMP.register(module, c_str!("memblock_rust_test_temp"), None)?;
         // SAFETY: Module initialisation is no sysfs callback nor a provider's, and this task does
         // not hold the lock.
         let refused = unsafe {
             DeviceHotplugGuard::with(|device_hotplug| {
-                device_hotplug.with_mem_hotplug(|_mem_hotplug| temp.unregister())
+                device_hotplug.with_mem_hotplug(|_mem_hotplug| TEMP.unregister())
             })
         };
         match refused {
-            Err((e, temp)) => {
-                if e == EDEADLK {
-                    pr_info!("unregister under the memory hotplug lock: EDEADLK\n");
-                } else {
-                    pr_info!("unregister under the memory hotplug lock: {:?}\n", e);
-                }
-                drop(temp);
+            Err(e) if e == EDEADLK => {
+                pr_info!("unregister under the memory hotplug lock: EDEADLK\n")
             }
+            Err(e) => pr_info!("unregister under the memory hotplug lock: {:?}\n", e),
             Ok(()) => pr_info!("unregister under the memory hotplug lock: done\n"),
         }
-        let provider = Registration::register(
-            Some(module),
-            c_str!("memblock_rust_test"),
-            Some(&BLOCK_FILES),
-        )?;
+        if refused.is_err() {
+            TEMP.unregister()?;
+        }
+        PROVIDER.register(module, c_str!("memblock_rust_test"), Some(&BLOCK_FILES))?;
         pr_info!("serving the memory blocks\n");
-        Ok(Self {
-            _provider: provider,
-        })
+        Ok(Self)
     }
 }
 
 impl Drop for MemblockRustTest {
     fn drop(&mut self) {
+        if let Err(e) = PROVIDER.unregister() {
+            pr_warn!("unregister: {:?}\n", e);
+        }
         // SAFETY: Module unload runs in `delete_module()`'s system call: not a sysfs callback
         // nor a provider's operation (a store of ours in flight holds the lock only until it
         // returns), and this task does not hold the lock.

@@ -48,16 +48,17 @@ static NAME: Attribute<Name> = Attribute::read_only(c_str!("phys_index"));
 attribute_group!(static BLOCK_ATTRS: MemoryBlockFile = [PHYS_INDEX]);
 attribute_group!(static DEVICE_ATTRS: Device = [NAME]);
 
+static PROVIDER: Registration<Ops> = Registration::new();
+
 /// The case: what the module does at load.
 fn case() -> Result {
     #[cfg(not(wrong))]
-    let provider = Registration::<Ops>::register(None, c_str!("case"), Some(&BLOCK_ATTRS))?;
+    PROVIDER.register(&THIS_MODULE, c_str!("case"), Some(&BLOCK_ATTRS))?;
     #[cfg(wrong)]
-    let provider = Registration::<Ops>::register(None, c_str!("case"), Some(&DEVICE_ATTRS))?;
-    drop(provider);
+    PROVIDER.register(&THIS_MODULE, c_str!("case"), Some(&DEVICE_ATTRS))?;
     #[cfg(not(wrong))]
     let _ = &DEVICE_ATTRS;
-    Ok(())
+    PROVIDER.unregister()
 }
 
 include!("module.rs");

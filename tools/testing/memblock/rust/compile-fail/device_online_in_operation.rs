@@ -24,9 +24,9 @@ impl RootFiles for Ops {}
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let provider = Registration::<Ops>::register(None, kernel::c_str!("case"), None)?;
-    drop(provider);
-    Ok(())
+    static PROVIDER: Registration<Ops> = Registration::new();
+    PROVIDER.register(&THIS_MODULE, kernel::c_str!("case"), None)?;
+    PROVIDER.unregister()
 }
 
 include!("module.rs");

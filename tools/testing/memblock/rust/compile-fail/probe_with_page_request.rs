@@ -7,7 +7,7 @@
 //! Without it (the control) the file soft-offlines the page, and builds.
 //
 // expect: error[E0308]: mismatched types
-// expect: expected `ProbeRequest<'_>`, found `SoftOfflineRequest<'_>`
+// expect: expected `ProbeRequest<'_>`, found `PageOfflineRequest<'_, Soft>`
 
 use kernel::memory::failure::{soft_offline_page, SoftOfflineRequest};
 
@@ -33,9 +33,9 @@ impl RootFiles for Ops {
 
 /// The case: what the module does at load.
 fn case() -> Result {
-    let provider = Registration::<Ops>::register(None, kernel::c_str!("case"), None)?;
-    drop(provider);
-    Ok(())
+    static PROVIDER: Registration<Ops> = Registration::new();
+    PROVIDER.register(&THIS_MODULE, kernel::c_str!("case"), None)?;
+    PROVIDER.unregister()
 }
 
 include!("module.rs");
