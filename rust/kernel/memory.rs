@@ -30,7 +30,7 @@
 //! stricter than mainline in that no leak can cause one.
 //!
 //! With `CONFIG_MEMORY_BLOCK_PROVIDER`, every online and offline of any origin takes the three
-//! locks in this order, and lockdep checks it; while a [`block::Registration`] is alive, its
+//! locks in this order, and lockdep checks it; while a [`block::Registration`] is registered, its
 //! [`block::Operations`] do the onlining and offlining and its files serve the blocks' files.
 //! An operation can only do its own job: the online operation is given a [`block::ToOnline`],
 //! which can only be onlined or refused, and must return the proof of the one or the other that

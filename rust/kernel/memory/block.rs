@@ -1286,11 +1286,12 @@ struct ProviderStorage {
 /// lock; unregistering takes none either, but waits for the operations and file callbacks in
 /// flight (an offline in progress can take a while).
 ///
-/// The registration is owned by its module: what the C side reads of it is in the `static`
-/// itself, which cannot move, be dropped or be freed before the module is. A module that goes
-/// away registered is unregistered by the C side first (with a warning), so nothing can be
-/// leaked, and a registration that the C side refuses to unregister (from a provider's
-/// callback, or under the memory hotplug lock) simply stays registered.
+/// The registration is owned by its module: it is registered through a `&'static` (a `static` of
+/// the module; leaked memory would do too, and stay leaked), so what the C side reads of it
+/// cannot move, be dropped or be freed before the module is. A module that goes away registered
+/// is unregistered by the C side first (with a warning), and a registration that the C side
+/// refuses to unregister (from a provider's callback, or under the memory hotplug lock) simply
+/// stays registered.
 ///
 /// # Examples
 ///
@@ -1333,20 +1334,21 @@ struct ProviderStorage {
 ///
 /// static PROVIDER: Registration<Example> = Registration::new();
 /// static SECOND: Registration<Example> = Registration::new();
-/// // SAFETY: Built-in code (this doc-test) has no module.
-/// static BUILT_IN: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
+/// # // SAFETY: Built-in code (this doc-test) has no module; a module passes its own.
+/// # static BUILT_IN: ThisModule = unsafe { ThisModule::from_ptr(core::ptr::null_mut()) };
 ///
 /// PROVIDER.register(&BUILT_IN, c_str!("example"), Some(&BLOCK_FILES))?;
 /// // Registered already; and a second provider is refused.
-/// assert_eq!(PROVIDER.register(&BUILT_IN, c_str!("example"), None), Err(EBUSY));
-/// assert_eq!(SECOND.register(&BUILT_IN, c_str!("second"), None), Err(EBUSY));
+/// let again = PROVIDER.register(&BUILT_IN, c_str!("example"), None);
+/// let second = SECOND.register(&BUILT_IN, c_str!("second"), None);
 /// PROVIDER.unregister()?;
+/// assert_eq!((again, second), (Err(EBUSY), Err(EBUSY)));
 /// assert_eq!(PROVIDER.unregister(), Err(ENOENT));
 /// # Ok::<(), Error>(())
 /// ```
 pub struct Registration<T: Operations + RootFiles> {
     raw: RawRegistration,
-    _ops: PhantomData<T>,
+    _ops: PhantomData<fn() -> T>,
 }
 
 /// The registration of a provider, whatever its operations: the part of [`Registration`] that
@@ -1356,7 +1358,8 @@ pub struct Registration<T: Operations + RootFiles> {
 ///
 /// `storage` is written only by the task that moved `state` from `FREE` to `BUSY`, before it is
 /// registered. While `state` is `REGISTERED` (or `BUSY` on its way to or from it), `storage` is
-/// registered with the C side, which reads it; its name, callbacks and block groups are
+/// registered with the C side, which reads it (unless the C side unregistered it as its module
+/// went away, after which no code of the module runs); its name, callbacks and block groups are
 /// `'static`, and its root group points into `storage`.
 struct RawRegistration {
     storage: Opaque<ProviderStorage>,
@@ -1481,6 +1484,9 @@ impl<T: Operations + RootFiles> Registration<T> {
     /// files, the operations or the registration itself are in a module other than `module`, and
     /// with `EDEADLK` if called from an operation or file callback of a provider (detected with
     /// lockdep).
+    ///
+    /// Once it succeeds, the module must unregister it before it goes away, on a later error of its
+    /// init too: otherwise the C side does, with a warning.
     pub fn register(
         &'static self,
         module: &'static ThisModule,
@@ -1533,7 +1539,8 @@ impl<T: Operations + RootFiles> Registration<T> {
     /// unregisters it, and `EDEADLK`, leaving it registered, if called from an operation or file
     /// callback of a provider (it would wait for itself; a file callback is detected with lockdep
     /// only) or by the holder of the memory hotplug lock (it would wait for a page offline in
-    /// flight that waits for the lock).
+    /// flight that waits for the lock). From a file callback of a provider without lockdep, it
+    /// never returns (it waits for itself).
     pub fn unregister(&'static self) -> Result {
         self.raw.unregister()
     }

@@ -2,7 +2,7 @@
 
 //! Must not compile with `--cfg wrong`: a provider registered from a registration on the stack,
 //! which the C side would read after the function returned (or after a `mem::forget`): a
-//! registration is registered only as a `static`.
+//! registration is registered only through a `&'static` (a `static` of the module).
 //!
 //! Without it (the control) the registration is a `static` of the module, and builds.
 //
