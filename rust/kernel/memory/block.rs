@@ -1504,13 +1504,12 @@ impl<T: Operations + RootFiles> Registration<T> {
             raw.offline = Some(offline_callback::<T>);
         }
         raw.block_attrs = block_files.map_or(core::ptr::null(), |group| group.as_raw());
-        let none: RootCallbacks = [
+        let mut root: RootCallbacks = [
             (crate::c_str!("probe"), 0o200, None, None),
             (crate::c_str!("soft_offline_page"), 0o200, None, None),
             (crate::c_str!("hard_offline_page"), 0o200, None, None),
             (crate::c_str!("auto_online_blocks"), 0o644, None, None),
         ];
-        let mut root = none;
         #[cfg(CONFIG_ARCH_MEMORY_PROBE)]
         if T::HAS_PROBE {
             root[0].3 = Some(probe_store::<T>);
