@@ -102,6 +102,13 @@ expect "rust: no block added by the rejected writes, no page poisoned" \
 	"$(blocks_added "$before") $(( $(hw_corrupted_kb) - hwc0 ))" " 0"
 expect "rust: probe $addr" "$(sysfs_write $MEM/probe "$addr")" OK
 expect "rust: memory$id added" "$(blocks_added "$before")" "memory$id"
+# The module's probe then removed memory$id through the handle probe gave
+# (Probed::remove), under another guard, added it again, removed that with
+# remove_memory() behind the new handle's back, added the range once more,
+# and asked the stale handle to remove it: the device is not the one the
+# handle was made for, though the range is, so ENOENT.
+expect "rust: Probed::remove of its own block, and ENOENT from a stale handle to the same range" \
+	"$(dmesg_since "$mark" | grep -c "$MOD: probe $addr: the stale handle: ENOENT\$")" 1
 expect "rust: probe $addr again -> EEXIST" "$(sysfs_write $MEM/probe "$addr")" EEXIST
 b=$MEM/memory$id
 rust_phys=$(cat $b/phys_index)
@@ -204,3 +211,49 @@ fi
 expect "rust: memory$id is offline under the built-in driver" "$(cat $b/state 2>&1)" offline
 expect "rust: memory$id phys_index was the built-in phys_index" "$rust_phys" "$(cat $b/phys_index 2>&1)"
 echo "$auto" > $MEM/auto_online_blocks
+
+# A provider whose module goes away registered (the safe-Rust leak: a
+# Registration forgotten, or never unregistered): memblock_rust_leak.ko
+# serves every block's phys_index and leaves its provider registered at
+# rmmod.  The C side unregisters it as the module goes, with a warning, and
+# the built-in driver serves the files after: read them all (a call into
+# the freed module would oops; KFENCE, SLUB debugging and the splat scan
+# watch).
+LEAK=memblock_rust_leak
+served_setup
+mark=$(dmesg | wc -l)
+expect "rust: insmod $LEAK" "$(insmod "$EXT/$LEAK.ko" 2>&1; echo "rc=$?")" "rc=0"
+expect "rust: memory block devices served by $LEAK" \
+	"$(dmesg_since "$mark" | grep -c "memory: memory block devices served by $LEAK\$")" 1
+served_mark
+bad=()
+for b in "${!phys[@]}"; do
+	p=$(cat "$MEM/$b/phys_index" 2>&1)
+	[ "$p" = "${phys[$b]}" ] || bad+=("$b: phys_index '$p', was '${phys[$b]}' under C")
+done
+expect "rust: phys_index of the blocks present at the start, served by $LEAK, is what C served" "${bad[*]}" ""
+expect "rust: ... and memory.c's phys_index_show did not run" \
+	"$(served_since | grep -c '^c_phys_index_show ')" 0
+expect "rust: rmmod $LEAK, which leaves its provider registered" \
+	"$(rmmod_retry $LEAK 2>&1; echo "rc=$?")" "rc=0"
+served=$(dmesg_since "$mark" | sed -n "s/.*$LEAK: served phys_index show \([0-9]*\); going away with the provider registered\$/\1/p")
+if [ -n "$served" ] && [ "$served" -ge "${#phys[@]}" ]; then
+	tap_ok "rust: $LEAK served the reads ($served phys_index shows) and went away registered"
+else
+	tap_not_ok "rust: $LEAK served the reads and went away registered" "served: '$served'"
+fi
+expect "rust: the C side unregistered it as the module went, with a warning" \
+	"$(dmesg_since "$mark" | grep -c "memory: module $LEAK went away without unregistering memory block provider $LEAK")" 1
+served_mark
+bad=()
+for f in $MEM/* $MEM/memory*/*; do
+	# Files with a read bit (root reads write-only ones too, with EIO).
+	[ -f "$f" ] && [ $((0$(stat -c %a "$f") & 0444)) != 0 ] || continue
+	cat "$f" > /dev/null 2>&1 || bad+=("$f")
+done
+expect "rust: every readable file of the memory devices reads after it" "${bad[*]}" ""
+served "rust: phys_index after $LEAK went" c phys_index_show
+mark=$(dmesg | wc -l)
+expect "rust: $LEAK loads again (no provider left registered), and goes again" \
+	"$(insmod "$EXT/$LEAK.ko" 2>&1; echo "rc=$?") $(rmmod_retry $LEAK 2>&1; echo "rc=$?") $(dmesg_since "$mark" | grep -c "memory: module $LEAK went away without unregistering")" \
+	"rc=0 rc=0 1"

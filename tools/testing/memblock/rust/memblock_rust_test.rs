@@ -22,10 +22,18 @@ use kernel::memory::block::{
 #[cfg(CONFIG_MEMORY_FAILURE)]
 use kernel::memory::failure::{self, HardOfflineRequest, SoftOfflineRequest};
 use kernel::memory::hotplug::{
-    probe, AutoOnlineRequest, DeviceHotplugGuard, DeviceHotplugLocked, ProbeRequest,
+    probe, AutoOnlineRequest, DeviceHotplugGuard, DeviceHotplugLocked, ProbeRequest, Probed,
+};
+#[cfg(CONFIG_MEMORY_HOTREMOVE)]
+use kernel::memory::{
+    block::{MemoryBlock, State as BlockState},
+    block_size_bytes,
+    hotplug::probe_unchecked,
 };
 use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer, Writer};
 use kernel::{attribute_group, c_str, prelude::*};
+#[cfg(CONFIG_MEMORY_HOTREMOVE)]
+use kernel::{bindings, error::to_result};
 
 module! {
     type: MemblockRustTest,
@@ -109,13 +117,21 @@ impl Operations for Ops {
 
 #[vtable]
 impl RootFiles for Ops {
-    /// The `probe` file: root only (the crate makes it with C's mode).
+    /// The `probe` file: root only (the crate makes it with C's mode). With memory hot-remove, a
+    /// block it adds offline is also removed through its handle, under another guard, and added
+    /// again, to show that [`Probed::remove`] checks the block it was given (see
+    /// [`remove_probed`]).
     fn probe(request: ProbeRequest<'_>) -> Result {
-        DeviceHotplugGuard::with_sysfs(request.writer(), |device_hotplug| {
-            probe(device_hotplug, request)?;
+        let probed = DeviceHotplugGuard::with_sysfs(request.writer(), |device_hotplug| {
+            let probed = probe(device_hotplug, request)?;
             *PROBED.get_mut(device_hotplug) += 1;
-            Ok(())
-        })
+            Ok(probed)
+        })?;
+        #[cfg(CONFIG_MEMORY_HOTREMOVE)]
+        remove_probed(probed);
+        #[cfg(not(CONFIG_MEMORY_HOTREMOVE))]
+        drop(probed);
+        Ok(())
     }
 
     /// The `soft_offline_page` file, as C's.
@@ -147,6 +163,76 @@ impl RootFiles for Ops {
                 device_hotplug.with_mem_hotplug(|_mem_hotplug| failure::memory_failure(request))
             })
         }
+    }
+}
+
+/// Removes the block of `probed` through the handle, under a guard other than the one it was
+/// made under, and adds it again; then removes it behind the back of the new handle, the way
+/// another path would (`remove_memory()`, as ACPI or virtio-mem do), adds the range again, and
+/// asks the stale handle to remove it: refused with `ENOENT`, as the block is not the one the
+/// handle was made for, though the range is the same. Logs what happened; the block stays added.
+///
+/// Only for a block that is offline: one added online is left as it is ("skipped" in the log).
+#[cfg(CONFIG_MEMORY_HOTREMOVE)]
+fn remove_probed(probed: Probed) {
+    let start = probed.start();
+    let size = block_size_bytes();
+    let offline = |device_hotplug: &DeviceHotplugGuard| {
+        start
+            .checked_div(size)
+            .and_then(|id| MemoryBlock::find(device_hotplug, id as usize))
+            .is_some_and(|block| block.state() == BlockState::Offline)
+    };
+    let remove_and_add = |device_hotplug: &mut DeviceHotplugGuard| -> Result<Option<Probed>> {
+        if !offline(device_hotplug) {
+            return Ok(None);
+        }
+        probed.remove(device_hotplug).map_err(|(e, _)| e)?;
+        // SAFETY: The administrator wrote `start` to `probe`: memory that nothing else uses, just
+        // added and removed.
+        Ok(Some(unsafe { probe_unchecked(device_hotplug, start) }?))
+    };
+    let stale = |device_hotplug: &mut DeviceHotplugGuard, added: Probed| -> Result {
+        // SAFETY: As above: removed by `remove_memory()` since.
+        drop(unsafe { probe_unchecked(device_hotplug, start) }?);
+        match added.remove(device_hotplug) {
+            Ok(()) => pr_info!(
+                "probe {:#x}: the stale handle removed the new block\n",
+                start
+            ),
+            Err((e, _)) if e == ENOENT => {
+                pr_info!("probe {:#x}: the stale handle: ENOENT\n", start)
+            }
+            Err((e, _)) => pr_info!("probe {:#x}: the stale handle: {}\n", start, e.to_errno()),
+        }
+        Ok(())
+    };
+    // SAFETY: A `store` of the memory root, which memory hot-remove does not remove, after the
+    // guard of the store was dropped: this task does not hold the lock. A provider's
+    // unregistration waits for this callback, but none can run meanwhile with the device hotplug
+    // lock held (see `hard_offline_page`).
+    let result = match unsafe { DeviceHotplugGuard::with(remove_and_add) } {
+        Ok(Some(added)) => {
+            // SAFETY: `start` is a whole block that `probe_unchecked()` added (no memmap on
+            // memory); `remove_memory()` takes the device hotplug lock, not held here, and
+            // refuses (`EBUSY`) if the block was onlined meanwhile.
+            to_result(unsafe { bindings::remove_memory(start, size) }).and_then(|()| {
+                // SAFETY: As for the first guard.
+                unsafe { DeviceHotplugGuard::with(|guard| stale(guard, added)) }
+            })
+        }
+        Ok(None) => {
+            pr_info!("probe {:#x}: skipped (added online)\n", start);
+            Ok(())
+        }
+        Err(e) => Err(e),
+    };
+    if let Err(e) = result {
+        pr_info!(
+            "probe {:#x}: removing or adding again: {}\n",
+            start,
+            e.to_errno()
+        );
     }
 }
 
