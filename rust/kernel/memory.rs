@@ -27,7 +27,9 @@
 //! which does not compile), release it early, or keep it past the closure: a lock is held exactly
 //! as long as the closure runs. A closure that never returns holds it forever, as C code that
 //! never unlocks does: like mainline Rust, this module treats a deadlock as safe, but it is
-//! stricter than mainline in that no leak can cause one.
+//! stricter than mainline in that no leak can cause one. A panic in a closure (an `unwrap()`, an
+//! index out of bounds) is a `BUG()`: the kernel does not unwind, so the task dies holding the
+//! locks it took, and memory hotplug stops for good.
 //!
 //! With `CONFIG_MEMORY_BLOCK_PROVIDER`, every online and offline of any origin takes the three
 //! locks in this order, and lockdep checks it; while a [`block::Registration`] is registered, its

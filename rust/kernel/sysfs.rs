@@ -442,6 +442,11 @@ pub(crate) fn store_result(result: Result, count: usize) -> isize {
 
 /// An entry of an attribute table: an attribute of the devices embedded in `T`, or the NULL that
 /// ends the table. Built by [`attribute_group!`](crate::attribute_group).
+///
+/// # Invariants
+///
+/// The pointer is null or points to the `attr` of a `'static` [`Attribute`] whose callbacks take a
+/// `T`: made only by [`AttributeEntry::of`] and [`AttributeEntry::end`].
 #[doc(hidden)]
 #[repr(transparent)]
 pub struct AttributeEntry<T>(*mut bindings::attribute, PhantomData<fn(&T)>);
@@ -449,11 +454,13 @@ pub struct AttributeEntry<T>(*mut bindings::attribute, PhantomData<fn(&T)>);
 impl<T> AttributeEntry<T> {
     /// The entry of `attr`, whose callbacks take a `T`.
     pub const fn of<O: AttributeOps<Target = T>>(attr: &'static Attribute<O>) -> Self {
+        // INVARIANT: `attr` is `'static` and its callbacks take a `T` (`O::Target`).
         Self(attr.as_raw(), PhantomData)
     }
 
     /// The NULL that ends a table.
     pub const fn end() -> Self {
+        // INVARIANT: Null.
         Self(ptr::null_mut(), PhantomData)
     }
 }
@@ -530,6 +537,10 @@ impl<T> AttributeGroup<T> {
 
 /// An entry of an attribute group list: a group of the devices embedded in `T`, or the NULL that
 /// ends the list. Built by [`attribute_groups!`](crate::attribute_groups).
+///
+/// # Invariants
+///
+/// The pointer is null or points to a `'static` [`AttributeGroup`] of `T`.
 #[doc(hidden)]
 #[repr(transparent)]
 pub struct GroupEntry<T>(*const bindings::attribute_group, PhantomData<fn(&T)>);
@@ -537,11 +548,13 @@ pub struct GroupEntry<T>(*const bindings::attribute_group, PhantomData<fn(&T)>);
 impl<T> GroupEntry<T> {
     /// The entry of `group`.
     pub const fn of(group: &'static AttributeGroup<T>) -> Self {
+        // INVARIANT: `group` is `'static`, of `T`.
         Self(group.as_raw(), PhantomData)
     }
 
     /// The NULL that ends a list.
     pub const fn end() -> Self {
+        // INVARIANT: Null.
         Self(ptr::null(), PhantomData)
     }
 }

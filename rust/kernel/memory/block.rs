@@ -671,24 +671,43 @@ pub struct ToOffline<'a>(Locked<'a>);
 
 /// Proof that the block of a [`ToOnline`] was onlined, in the same call: the success of an online
 /// operation.
+///
+/// # Invariants
+///
+/// The block of the call branded `'a` is online: made only by a step that onlined it
+/// ([`Onlining::online_pages`], [`ToOnline::builtin_online`]).
 pub struct Onlined<'a> {
     _call: CallBrand<'a>,
 }
 
 /// Proof that the block of a [`ToOffline`] was offlined, in the same call.
+///
+/// # Invariants
+///
+/// The block of the call branded `'a` is offline: made only by a step that offlined it
+/// ([`Offlining::offline_pages`], [`ToOffline::builtin_offline`]).
 pub struct Offlined<'a> {
     _call: CallBrand<'a>,
 }
 
 /// The failure of an operation, with the block as it was before the operation: made by a refusal
 /// before anything changed, or by a step that failed and undid what it did.
+///
+/// # Invariants
+///
+/// The block of the call branded `'a` is in the state it was in when the operation was called:
+/// made only by a refusal before a step ran, by a step that failed and undid what it did, or by
+/// cancelling a step, which undoes it.
 pub struct Refused<'a> {
     error: Error,
     _call: CallBrand<'a>,
 }
 
 impl<'a> Refused<'a> {
+    /// A refusal; the caller has changed nothing, or undone what it changed.
     fn new(error: Error) -> Self {
+        // INVARIANT: Guaranteed by the callers: a refusal before any step, a failed builtin step
+        // (which undoes what it did), or `cancel` of a step (whose drop undoes it).
         Self {
             error,
             _call: PhantomData,
@@ -766,6 +785,7 @@ impl<'a> ToOnline<'a> {
         // SAFETY: By the type invariant this task holds the locks the function requires.
         to_result(unsafe { bindings::memory_block_builtin_online(self.0.raw()) })
             .map_err(Refused::new)?;
+        // INVARIANT: `memory_block_builtin_online()` succeeded: the block is online.
         Ok(Onlined { _call: PhantomData })
     }
 }
@@ -812,6 +832,7 @@ impl<'a> ToOffline<'a> {
         // SAFETY: By the type invariant this task holds the locks the function requires.
         to_result(unsafe { bindings::memory_block_builtin_offline(self.0.raw()) })
             .map_err(Refused::new)?;
+        // INVARIANT: `memory_block_builtin_offline()` succeeded: the block is offline.
         Ok(Offlined { _call: PhantomData })
     }
 }
@@ -894,6 +915,7 @@ impl<'a> Onlining<'a> {
         }
         // Online: the chain is not told that it stays offline.
         core::mem::forget(self);
+        // INVARIANT: The block was marked online above.
         Ok(Onlined { _call: PhantomData })
     }
 
@@ -958,6 +980,7 @@ impl<'a> Offlining<'a> {
         }
         // Offline: not marked online again.
         core::mem::forget(self);
+        // INVARIANT: The block was marked offline above.
         Ok(Offlined { _call: PhantomData })
     }
 
@@ -1346,6 +1369,11 @@ struct ProviderStorage {
 /// assert_eq!(PROVIDER.unregister(), Err(ENOENT));
 /// # Ok::<(), Error>(())
 /// ```
+///
+/// # Invariants
+///
+/// While `raw` is registered, it was registered by [`Registration::register`] with the operations
+/// and root files of `T`, which the C side calls.
 pub struct Registration<T: Operations + RootFiles> {
     raw: RawRegistration,
     _ops: PhantomData<fn() -> T>,
@@ -1481,9 +1509,10 @@ impl<T: Operations + RootFiles> Registration<T> {
     /// Fails with `EBUSY` if this or another provider is registered, with `EINVAL` if a file of
     /// `block_files` has no file of the built-in driver to serve (a name it does not have, a
     /// `show` for a file it cannot read, a `store` for one it cannot write), or if the name, the
-    /// files, the operations or the registration itself are in a module other than `module`, and
-    /// with `EDEADLK` if called from an operation or file callback of a provider (detected with
-    /// lockdep).
+    /// files, the operations or the registration itself are in a module other than `module`, with
+    /// `ENODEV` if `module` is going away (its init failed, or its exit ran: the C side may have
+    /// looked for its provider already), and with `EDEADLK` if called from an operation or file
+    /// callback of a provider.
     ///
     /// Once it succeeds, the module must unregister it before it goes away, on a later error of its
     /// init too: otherwise the C side does, with a warning.
@@ -1536,10 +1565,8 @@ impl<T: Operations + RootFiles> Registration<T> {
     ///
     /// Fails with `ENOENT` if it is not registered, `EBUSY` while another task registers or
     /// unregisters it, and `EDEADLK`, leaving it registered, if called from an operation or file
-    /// callback of a provider (it would wait for itself; a file callback is detected with lockdep
-    /// only) or by the holder of the memory hotplug lock (it would wait for a page offline in
-    /// flight that waits for the lock). From a file callback of a provider without lockdep, it
-    /// never returns (it waits for itself).
+    /// callback of a provider (it would wait for itself) or by the holder of the memory hotplug
+    /// lock (it would wait for a page offline in flight that waits for the lock).
     pub fn unregister(&'static self) -> Result {
         self.raw.unregister()
     }

@@ -53,9 +53,11 @@ impl DeviceHotplugGuard {
     ///
     /// The caller must not run in anything that a task holding the device hotplug lock may wait
     /// for: a sysfs callback of a device that can be removed under the lock (a memory block's
-    /// files: memory hot-remove waits for their callbacks to finish), or the memory block
-    /// provider's operations and file callbacks (unregistering a provider waits for them). It
-    /// must not hold the lock already (it is not recursive).
+    /// files: memory hot-remove waits for their callbacks to finish), or an operation or file
+    /// callback of a memory block provider that a task may unregister while holding the lock
+    /// (unregistering waits for the provider's callbacks; the C side refuses it from inside them,
+    /// so that task would be outside them, such as a module's init or exit code unregistering
+    /// inside this function). It must not hold the lock already (it is not recursive).
     pub unsafe fn with<R>(f: impl FnOnce(&mut Self) -> R) -> R {
         // SAFETY: Guaranteed by the caller. The guard is dropped at the end of this function.
         let mut guard = unsafe { Self::lock() };

@@ -57,3 +57,14 @@ expect "lockdep: the module went on after the report" "$(grep -c "$MOD: inverted
 # report, the detector reports it.
 detector_reports "lockdep: the splat detector reports the inversion when not told to expect it" \
 	'possible circular locking dependency'
+
+# With lockdep off, the C side still refuses a registration from inside a
+# provider's callback (it lists the tasks that run one; it does not ask
+# lockdep): memblock_rust_test's auto_online_blocks store registers a
+# second provider, which would otherwise get EBUSY (an unregistration there
+# would wait for itself, for good).
+T=memblock_rust_test
+expect "lockdep: lockdep off, insmod $T" "$(insmod "$EXT/$T.ko" 2>&1; echo "rc=$?")" "rc=0"
+expect "lockdep: lockdep off, a provider registered from a provider's callback -> EDEADLK" \
+	"$(sysfs_write $MEM/auto_online_blocks online_movable)" EDEADLK
+expect "lockdep: lockdep off, rmmod $T" "$(rmmod_retry $T 2>&1; echo "rc=$?")" "rc=0"

@@ -5,8 +5,9 @@ set -u
 #  - test_memory_block_provider loaded with leak=1 leaves its provider
 #    registered when unloaded: the core unregisters it as the module goes,
 #    with a warning naming both, and the blocks' files are then served by
-#    the built-in driver (every file read; KFENCE, SLUB debug and the splat
-#    scan watch), and the module can be loaded again;
+#    the built-in driver (every file read: a call into the freed module,
+#    whose vmalloc'ed memory is unmapped, would oops, which the splat scan
+#    reports), and the module can be loaded again;
 #  - rmmod while an offline through the provider is in flight (a writer
 #    held in offline_pages() by a pinned page, offline-stack.sh) returns at
 #    once, failing (the operation holds a reference on the module), instead

@@ -57,6 +57,7 @@ expect "rust: a provider unregistered under the memory hotplug lock -> EDEADLK, 
 aob=$(cat $MEM/auto_online_blocks)
 expect "rust: a provider registered from a provider's callback -> EDEADLK" \
 	"$(sysfs_write $MEM/auto_online_blocks online_movable)" EDEADLK
+# (Were it registered, the store would set the policy.)
 expect "rust: auto_online_blocks unchanged by the refused write" "$(cat $MEM/auto_online_blocks)" "$aob"
 
 r=$(modprobe test_memory_block_provider 2>&1; echo "rc=$?")
@@ -217,8 +218,8 @@ echo "$auto" > $MEM/auto_online_blocks
 # serves every block's phys_index and leaves its provider registered at
 # rmmod.  The C side unregisters it as the module goes, with a warning, and
 # the built-in driver serves the files after: read them all (a call into
-# the freed module would oops; KFENCE, SLUB debugging and the splat scan
-# watch).
+# the freed module, whose vmalloc'ed memory is unmapped, would oops: the
+# splat scan).
 LEAK=memblock_rust_leak
 served_setup
 mark=$(dmesg | wc -l)
@@ -257,3 +258,33 @@ mark=$(dmesg | wc -l)
 expect "rust: $LEAK loads again (no provider left registered), and goes again" \
 	"$(insmod "$EXT/$LEAK.ko" 2>&1; echo "rc=$?") $(rmmod_retry $LEAK 2>&1; echo "rc=$?") $(dmesg_since "$mark" | grep -c "memory: module $LEAK went away without unregistering")" \
 	"rc=0 rc=0 1"
+
+# A provider registered for a module going away: memblock_rust_init_fails.ko
+# registers its provider (serving every block's state), waits for a write
+# to a block's state, and fails its init with that store in flight, which
+# the C side's unregistration (its module notifier) waits for; meanwhile a
+# work item of the module registers a second provider, from outside any
+# callback.  The C side must refuse it (ENODEV), or the second provider
+# would outlive the module's memory: the reads after would call freed code.
+INITF=memblock_rust_init_fails
+mark=$(dmesg | wc -l)
+insmod "$EXT/$INITF.ko" > /tmp/$INITF.out 2>&1 &
+insmod_pid=$!
+wait_for 30 sh -c "dmesg | tail -n +$((mark + 1)) | grep -q '$INITF: registered; waiting'"
+expect "rust: $INITF: a write to memory0/state held in its store, refused" \
+	"$(sysfs_write $MEM/memory0/state online)" EBUSY
+wait "$insmod_pid"
+expect "rust: $INITF: insmod fails (its init returns EAGAIN with the store in flight)" \
+	"$? $(grep -c 'Resource temporarily unavailable' /tmp/$INITF.out)" "1 1"
+expect "rust: $INITF: a second provider registered by a work item of the going module -> ENODEV" \
+	"$(dmesg_since "$mark" | grep -c "$INITF: second provider refused: ENODEV\$")" 1
+expect "rust: $INITF: the C side unregistered the first as the module went, with a warning" \
+	"$(dmesg_since "$mark" | grep -c "memory: module $INITF went away without unregistering memory block provider $INITF;")" 1
+served_mark
+bad=()
+for f in $MEM/* $MEM/memory*/*; do
+	[ -f "$f" ] && [ $((0$(stat -c %a "$f") & 0444)) != 0 ] || continue
+	cat "$f" > /dev/null 2>&1 || bad+=("$f")
+done
+expect "rust: $INITF: every readable file of the memory devices reads after it" "${bad[*]}" ""
+served "rust: state after $INITF went" c state_show

@@ -7,8 +7,9 @@
 //! safe-Rust leak of `core::mem::forget(registration)` with the `Registration` of before. The
 //! module's memory (the registration, the files, their callbacks) is then freed: the C side
 //! unregisters the provider as the module goes, with a warning, and the built-in driver serves the
-//! blocks again. `tools/testing/memblock/rust-abstractions.sh` loads and unloads it, reads every
-//! file after, and the splat scan looks for KFENCE and SLUB reports.
+//! blocks again. `tools/testing/memblock/rust-abstractions.sh` loads and unloads it and reads every
+//! file after: a call into the freed module (its memory is vmalloc'ed and unmapped when freed)
+//! would oops, which the splat scan reports.
 
 use core::fmt::Write;
 use core::sync::atomic::{AtomicU64, Ordering};

@@ -22,7 +22,8 @@ use kernel::memory::block::{
 #[cfg(CONFIG_MEMORY_FAILURE)]
 use kernel::memory::failure::{self, HardOfflineRequest, SoftOfflineRequest};
 use kernel::memory::hotplug::{
-    probe, AutoOnlineRequest, DeviceHotplugGuard, DeviceHotplugLocked, ProbeRequest, Probed,
+    probe, set_auto_online_type, AutoOnlineRequest, DeviceHotplugGuard, DeviceHotplugLocked,
+    ProbeRequest, Probed,
 };
 #[cfg(CONFIG_MEMORY_HOTREMOVE)]
 use kernel::memory::{
@@ -142,9 +143,11 @@ impl RootFiles for Ops {
     }
 
     /// A driver's mistake: a provider registered from a callback of a provider, which the C side
-    /// refuses (`EDEADLK`, with lockdep) before it looks at anything else.
-    fn store_auto_online_blocks(_request: AutoOnlineRequest<'_>) -> Result {
-        NESTED.register(&THIS_MODULE, c_str!("memblock_rust_test_nested"), None)
+    /// refuses (`EDEADLK`). Were it registered, the policy would be set as asked.
+    fn store_auto_online_blocks(request: AutoOnlineRequest<'_>) -> Result {
+        NESTED.register(&THIS_MODULE, c_str!("memblock_rust_test_nested"), None)?;
+        set_auto_online_type(request);
+        Ok(())
     }
 
     /// A driver's mistake: a hard offline asked for with the memory hotplug lock held, where it
