@@ -57,7 +57,8 @@ impl DeviceHotplugGuard {
     /// callback of a memory block provider that a task may unregister while holding the lock
     /// (unregistering waits for the provider's callbacks; the C side refuses it from inside them,
     /// so that task would be outside them, such as a module's init or exit code unregistering
-    /// inside this function). It must not hold the lock already (it is not recursive).
+    /// inside this function). It must not hold the lock already (it is not recursive): a
+    /// provider's operation never may, it runs with the lock held.
     pub unsafe fn with<R>(f: impl FnOnce(&mut Self) -> R) -> R {
         // SAFETY: Guaranteed by the caller. The guard is dropped at the end of this function.
         let mut guard = unsafe { Self::lock() };

@@ -4,8 +4,9 @@
 //! provider in flight, while a work item of the module registers a second provider.
 //!
 //! The module's init registers the provider, which serves every block's `state`, and waits for a
-//! write to one (the test makes it). The write's `store` waits for the work item, so that the C
-//! side, unregistering the provider as the failed module goes, waits for it. Meanwhile the work
+//! write to one (the test makes it). The write's `store` waits for the work item to have run
+//! (`flush_work()`), so that the C side, unregistering the provider as the failed module goes,
+//! waits for it, and the module's memory is freed only once it returned. Meanwhile the work
 //! item registers a second provider of the module, from outside any callback: the C side must
 //! refuse it (`ENODEV`, the module is going away), or it would stay registered after the module's
 //! memory is freed. `tools/testing/memblock/rust-abstractions.sh` checks the log and reads every
@@ -16,7 +17,8 @@ use core::sync::atomic::{AtomicBool, Ordering};
 use kernel::bindings;
 use kernel::memory::block::{MemoryBlockFile, Operations, Registration, RootFiles};
 use kernel::sysfs::{Attribute, AttributeOps, ShowBuffer, Writer};
-use kernel::{attribute_group, c_str, prelude::*, workqueue};
+use kernel::types::Opaque;
+use kernel::{attribute_group, c_str, prelude::*};
 
 module! {
     type: MemblockRustInitFails,
@@ -27,7 +29,43 @@ module! {
 }
 
 static STORE_STARTED: AtomicBool = AtomicBool::new(false);
-static WORK_DONE: AtomicBool = AtomicBool::new(false);
+static QUEUED: AtomicBool = AtomicBool::new(false);
+
+/// The work item, with its lockdep key, in the module's static memory: the store flushes it, so
+/// that it has returned before the module's memory can be freed.
+struct StaticWork {
+    work: Opaque<bindings::work_struct>,
+    key: Opaque<bindings::lock_class_key>,
+}
+
+// SAFETY: The work item is touched only by `init` (before it is queued) and through the
+// workqueue functions, which synchronize; the key only by lockdep.
+unsafe impl Sync for StaticWork {}
+
+static WORK: StaticWork = StaticWork {
+    work: Opaque::uninit(),
+    key: Opaque::uninit(),
+};
+
+/// The work item: registers a second provider once the init has failed.
+///
+/// # Safety
+///
+/// Called by the workqueue, for `WORK`, in process context.
+unsafe extern "C" fn register_second(_work: *mut bindings::work_struct) {
+    // By now the init has failed, and the module is going away.
+    // SAFETY: A work item: process context.
+    unsafe { bindings::msleep(1000) };
+    match SECOND.register(
+        &THIS_MODULE,
+        c_str!("memblock_rust_init_fails_second"),
+        Some(&BLOCK_FILES),
+    ) {
+        Ok(()) => pr_info!("second provider registered as the module goes\n"),
+        Err(e) if e == ENODEV => pr_info!("second provider refused: ENODEV\n"),
+        Err(e) => pr_info!("second provider refused: {}\n", e.to_errno()),
+    }
+}
 
 /// Sleeps until `flag` is set, for at most `ms` milliseconds; returns whether it was set.
 fn wait_for(flag: &AtomicBool, ms: u32) -> bool {
@@ -51,13 +89,12 @@ impl AttributeOps for State {
         Ok(writeln!(buf, "{}", block.state())?)
     }
 
-    /// Holds the provider's callback in flight until the work item is done, then refuses.
+    /// Holds the provider's callback in flight until the work item has run, then refuses.
     fn store(_block: &MemoryBlockFile, _input: &CStr, _writer: &Writer<'_>) -> Result {
         STORE_STARTED.store(true, Ordering::Release);
-        if wait_for(&WORK_DONE, 20_000) {
-            // The work item's last instructions, before the module's memory goes.
-            // SAFETY: As in `wait_for`.
-            unsafe { bindings::msleep(100) };
+        if wait_for(&QUEUED, 20_000) {
+            // SAFETY: `init` initialized and queued the work item before it set `QUEUED`.
+            unsafe { bindings::flush_work(WORK.work.get()) };
         }
         Err(EBUSY)
     }
@@ -94,21 +131,23 @@ impl kernel::Module for MemblockRustInitFails {
             PROVIDER.unregister()?;
             return Err(EAGAIN);
         }
-        workqueue::system().try_spawn(GFP_KERNEL, || {
-            // By now the init has failed, and the module is going away.
-            // SAFETY: A work item: process context.
-            unsafe { bindings::msleep(1000) };
-            match SECOND.register(
-                &THIS_MODULE,
-                c_str!("memblock_rust_init_fails_second"),
-                Some(&BLOCK_FILES),
-            ) {
-                Ok(()) => pr_info!("second provider registered as the module goes\n"),
-                Err(e) if e == ENODEV => pr_info!("second provider refused: ENODEV\n"),
-                Err(e) => pr_info!("second provider refused: {}\n", e.to_errno()),
-            }
-            WORK_DONE.store(true, Ordering::Release);
-        })?;
+        // SAFETY: The work item and its key are static, not queued yet (this init runs once);
+        // the function is a work function.
+        unsafe {
+            bindings::init_work_with_key(
+                WORK.work.get(),
+                Some(register_second),
+                false,
+                c_str!("memblock_rust_init_fails").as_char_ptr(),
+                WORK.key.get(),
+            );
+            bindings::queue_work_on(
+                bindings::wq_misc_consts_WORK_CPU_UNBOUND as _,
+                bindings::system_wq,
+                WORK.work.get(),
+            );
+        }
+        QUEUED.store(true, Ordering::Release);
         pr_info!("failing the init with the store in flight\n");
         Err(EAGAIN)
     }

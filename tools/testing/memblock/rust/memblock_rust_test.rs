@@ -157,10 +157,12 @@ impl RootFiles for Ops {
     fn hard_offline_page(request: HardOfflineRequest<'_>) -> Result {
         // SAFETY: A `store` of the memory root, which memory hot-remove does not remove; this
         // task does not hold the lock. A provider's unregistration waits for this callback, but
-        // none can run meanwhile with the device hotplug lock held: `PROVIDER` is unregistered
+        // none can wait for it with the device hotplug lock held: `PROVIDER` is unregistered
         // only by this module's exit (`Drop`), which runs only once no callback of it does (rmmod
-        // fails while one runs), and holds no lock; no other provider can be registered while
-        // this one is.
+        // fails while one runs), and holds no lock; `TEMP`, with the same root files, is
+        // unregistered by the init with the lock held only while the init also holds the memory
+        // hotplug lock, where the C side refuses (`EDEADLK`) without waiting, and then without
+        // the lock; no other provider can be registered while one of these is.
         unsafe {
             DeviceHotplugGuard::with(|device_hotplug| {
                 device_hotplug.with_mem_hotplug(|_mem_hotplug| failure::memory_failure(request))
