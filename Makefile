@@ -15,7 +15,7 @@ export BUILD
 CONFIG_INPUTS := configs/guest.config host/config.sh \
 	$(wildcard patches/*) $(shell find rust samples -name 'Kconfig*' 2>/dev/null)
 
-.PHONY: all run check deps prepare config build build-base bisect-check lockdep-control clean distclean help
+.PHONY: all run check fuzz deps prepare config build build-base bisect-check lockdep-control clean distclean help
 
 all: build
 
@@ -47,6 +47,11 @@ build: config
 # built after the main one, never at the same time.
 build-base: build
 	@bash host/base.sh
+
+# Differential fuzzing, the built-in driver against the Rust one, 10,000
+# inputs (FUZZ_SEED, FUZZ_COUNT, FUZZ_ONLY); make check runs 500.
+fuzz: build
+	@bash host/fuzz.sh
 
 # Build and boot the kernel at every patch of the series (slow).
 bisect-check: build

@@ -21,22 +21,11 @@ KSFT=$BUILD/kselftest
 
 rm -rf "$OUT"
 mkdir -p "$OUT"
-TAP=()
-TIMES=()
-declare -A GOT
-SECTION=
-# section ID: the results added from now on are ID's.
-section() { SECTION=$1; GOT[$1]=${GOT[$1]:-0}; }
-# add LINE...: TAP result lines ("ok - ", "not ok - ") and diagnostics ("# ").
-add() {
-	local l
-	for l in "$@"; do
-		case "$l" in
-		'ok - '*|'not ok - '*) GOT[$SECTION]=$((${GOT[$SECTION]:-0} + 1)) ;;
-		esac
-		TAP+=("$l")
-	done
-}
+. "$(dirname "$0")/plan.sh"
+# The short form of make fuzz; the seed is fixed so that CI is repeatable
+# (FUZZ_SEED=N make check tries another).
+FUZZ_SEED=${FUZZ_SEED:-1}
+FUZZ_COUNT=${FUZZ_COUNT:-500}
 
 say "installing tools/testing/selftests (memory-hotplug) into $KSFT"
 rm -rf "$KSFT"
@@ -94,71 +83,6 @@ host_results() {
 	done
 }
 
-# boot_verdict PLAN RC SECONDS: the boot's own result.  It is ok only if the
-# guest ran its plan to the end (OUT/PLAN/finished, vng's exit status 0 is
-# guest-check.sh's), and then shut down cleanly: from the guest's message
-# "memblock-check: PLAN: tests done" (before its final splat scan) on, the
-# console shows the power-off and no oops, panic or splat.  The splat plan
-# provokes a WARNING there on purpose: this check must see it.
-boot_verdict() {
-	local plan=$1 rc=$2 secs=$3 console name tail splats marker pattern why=()
-	console=$OUT/console-$plan.log
-	marker="memblock-check: $plan: tests done"
-	pattern=$(grep -v '^#' "$MB/splat-patterns" | paste -sd '|')
-	name="boot ($plan): the guest ran its plan and powered off cleanly"
-	[ "$plan" != splat ] || name="boot ($plan): the guest ran its plan and powered off, and the console check caught the WARNING provoked after the tests"
-	[ -f "$OUT/$plan/finished" ] || why+=("the plan did not finish ($OUT/$plan/finished is missing)")
-	[ "$rc" = 0 ] || why+=("vng exited with status $rc")
-	if ! grep -qF "$marker" "$console"; then
-		why+=("no '$marker' on the console")
-	else
-		# The kernel's lines only ("[  12.345678] ..."): the guest's
-		# TAP output on the same console quotes splats it found.
-		tail=$(sed -n "/$marker/,\$p" "$console" | tail -n +2 | grep -E '^\[ *[0-9]+\.[0-9]+\] ')
-		grep -q 'reboot: Power down' <<< "$tail" || why+=("no 'reboot: Power down' after it")
-		splats=$(grep -m1 -A12 -E "$pattern" <<< "$tail")
-		if [ "$plan" = splat ]; then
-			# The self-test corrupted slabs on purpose: other reports
-			# may come after the marker too.  The WARNING must be seen.
-			grep -E "$pattern" <<< "$tail" | grep -qE 'WARNING:.*lkdtm' ||
-				why+=("the console check did not report the WARNING provoked after the tests:" "${splats:-nothing}")
-		elif [ -n "$splats" ]; then
-			why+=("a splat after it:" "$splats")
-		fi
-	fi
-	section "$plan/boot"
-	if [ ${#why[@]} = 0 ]; then
-		add "ok - $name ($secs s)"
-	else
-		add "not ok - $name" "# after $secs s: ${why[0]}"
-		for l in "${why[@]:1}"; do while IFS= read -r x; do add "# $x"; done <<< "$l"; done
-		add "# last console lines:"
-		while IFS= read -r l; do add "# $l"; done < <(tail -n 25 "$console")
-	fi
-}
-
-# run_plan PLAN TIMEOUT EXTRA_APPEND [EXTRA_QEMU_OPTS]: one boot running
-# guest-check.sh PLAN.
-# Its results are read whatever happened: those it did not give are counted
-# missing against tests.list.
-run_plan() {
-	local plan=$1 timeout=$2 append=$3 t0 secs rc
-	mkdir -p "$OUT/$plan"
-	t0=$(date +%s)
-	GUEST_APPEND="$GUEST_APPEND $append" GUEST_QEMU_OPTS="$GUEST_QEMU_OPTS ${4:-}" boot_guest "$timeout" "$OUT/console-$plan.log" "$OUT/$plan" -- \
-		"$MB/guest-check.sh" "$plan" "$OUT/$plan" "$TREE" "$KSFT" "$RUST_MODULES"
-	rc=$?
-	secs=$(( $(date +%s) - t0 ))
-	TIMES+=("$plan $secs s")
-	boot_verdict "$plan" "$rc" "$secs"
-	[ -f "$OUT/$plan/results.tap" ] || return 0
-	while IFS= read -r l; do
-		case "$l" in
-		'=== run: '*) section "${l#=== run: }" ;;
-		'ok - '*|'not ok - '*|'# '*) add "$l" ;;
-		esac
-	done < "$OUT/$plan/results.tap"
-}
 
 # dump_equal SECTION NAME EXPECTED ACTUAL: one result, the two sysfs dumps
 # (each taken at boot by a plan) are identical.
@@ -181,10 +105,10 @@ say "on the host, in the background while boots 1 and 2 run: the patch series (g
 host_start host/series host/rust
 RUST_MODULES=$BUILD/rust-ext/modules
 
-say "boot 1/6: the pristine kernel (no patch series), for its sysfs dump at boot"
+say "boot 1/7: the pristine kernel (no patch series), for its sysfs dump at boot"
 TREE=$BUILD/linux-base run_plan base 600 ""
 
-say "boot 2/6: the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER, for its sysfs dump at boot"
+say "boot 2/7: the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER, for its sysfs dump at boot"
 TREE=$BUILD/linux-nop run_plan nop 600 ""
 
 say "waiting for the host checks (the series, the Rust code)"
@@ -194,61 +118,27 @@ say "the lockdep control: the lockdep class patch alone on the pristine tree, bu
 host_start host/lockdep-control
 host_results
 
-say "boot 3/6: the suite (about 9 minutes under TCG)"
+say "boot 3/7: the suite (about 9 minutes under TCG)"
 run_plan suite 1800 ""
 dump_equal host/base-dump "series: sysfs dump at boot identical to the pristine kernel's" \
 	"$OUT/base/sysfs-dump.txt" "$OUT/suite/sysfs-dump.txt"
 dump_equal host/nop-dump "series without CONFIG_MEMORY_BLOCK_PROVIDER: sysfs dump at boot identical to the pristine kernel's" \
 	"$OUT/base/sysfs-dump.txt" "$OUT/nop/sysfs-dump.txt"
 
-say "boot 4/6: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then the lockdep negative control (the block lock, then the hotplug lock, on purpose)"
+say "boot 4/7: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then the lockdep negative control (the block lock, then the hotplug lock, on purpose)"
 run_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
 
-say "boot 5/6: a pc-dimm present from the start, memhp_default_state=online, no mem=: the DIMM added and onlined at boot, with no warning"
+say "boot 5/7: a pc-dimm present from the start, memhp_default_state=online, no mem=: the DIMM added and onlined at boot, with no warning"
 GUEST_APPEND=${GUEST_APPEND/mem=4G /} run_plan coldplug 600 "memhp_default_state=online" \
 	"-object memory-backend-ram,id=cold0,size=256M -device pc-dimm,id=cold0dev,memdev=cold0,node=1"
 
-say "boot 6/6: the splat detector's self-test (each kind of report provoked on purpose)"
+say "boot 6/7: differential fuzzing, $FUZZ_COUNT seeded writes (seed $FUZZ_SEED) under the built-in driver, then under rust_memory_block, compared (make fuzz: 10,000)"
+fuzz_env "$OUT/fuzz" "$FUZZ_SEED" "$FUZZ_COUNT" ""
+run_plan fuzz 900 ""
+
+say "boot 7/7: the splat detector's self-test (each kind of report provoked on purpose)"
 run_plan splat 600 ""
 
 # Every listed section gave exactly its number of results.
-say "counting the results of each section against $(basename "$LIST")"
-declare -A LISTED
-SECTION=host/tests.list
-[ -r "$LIST" ] || die "$LIST is missing: it lists the results make check must give"
-while read -r id want _ || [ -n "$id" ]; do
-	case "$id" in ''|'#'*) continue ;; esac
-	if ! [[ "$want" =~ ^[0-9]+$ ]] || [ -n "${LISTED[$id]:-}" ]; then
-		add "not ok - tests.list: '$id $want' is a section listed once with a number of results"
-		continue
-	fi
-	LISTED[$id]=1
-	got=${GOT[$id]:-0}
-	if [ "$got" -lt "$want" ]; then
-		for ((k = got + 1; k <= want; k++)); do
-			add "not ok - $id: result $k of $want: no result"
-		done
-	elif [ "$got" -gt "$want" ]; then
-		add "not ok - $id: $got results, tests.list says $want: list the new test (or remove the extra result)"
-	fi
-done < "$LIST"
-for id in "${!GOT[@]}"; do
-	[ -n "${LISTED[$id]:-}" ] || [ "$id" = host/tests.list ] ||
-		add "not ok - $id: not in tests.list (${GOT[$id]} results): list it"
-done
-want_total=$(awk '!/^#/ && NF { n += $2 } END { print n + 0 }' "$LIST")
-
-pass=0 fail=0 n=0
-echo "TAP version 13"
-echo "1..$(printf '%s\n' "${TAP[@]}" | grep -cE '^(not )?ok - ')"
-for l in "${TAP[@]}"; do
-	case "$l" in
-	'ok - '*) n=$((n + 1)); pass=$((pass + 1)); echo "ok $n ${l#ok }" ;;
-	'not ok - '*) n=$((n + 1)); fail=$((fail + 1)); echo "not ok $n ${l#not ok }" ;;
-	*) echo "$l" ;;
-	esac
-done
-say "boot times: ${TIMES[*]}; logs and the sysfs dump in $OUT"
-say "tests.list expects $want_total results; $n were counted (missing ones are failures above)"
-echo "$pass passed, $fail failed"
-[ "$fail" = 0 ]
+count_results "$LIST"
+totals

@@ -49,7 +49,7 @@ fi
 
 say "the test modules (out of tree, clippy)"
 mkdir -p "$EXT/modules"
-cp "$SRC"/*.rs "$SRC/Kbuild" "$EXT/modules/"
+cp "$SRC"/*.rs "$SRC"/*.c "$SRC/Kbuild" "$EXT/modules/"
 if kmake M="$EXT/modules" CLIPPY=1 modules > "$EXT/modules.log" 2>&1 &&
 	! grep -qE '^(warning|error)(\[|:)' "$EXT/modules.log"; then
 	tap_ok "rust: test modules build with no clippy warning ($(cd "$EXT/modules" && echo *.ko))"

@@ -23,6 +23,8 @@ import errno
 import os
 import sys
 
+from blocks import reserved_block
+
 MEM = "/sys/devices/system/memory"
 bs, off, free = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 libc = ctypes.CDLL(None, use_errno=True)
@@ -176,34 +178,8 @@ with open(MEM + "/memory0/valid_zones") as f:
     if f.read().strip() == "none":
         cases += [("memory0/state", "root", b"offline"), ("memory0/online", "root", b"0")]
 
-# A boot block online in a single zone that holds a reserved page (the
-# memmap and other boot allocations; /proc/kpageflags KPF_RESERVED) and no
-# hole (KPF_NOPAGE) cannot be isolated: offline_pages() fails with EBUSY,
-# through state and through the driver core's online file alike.  The
-# lowest such block is taken; there is always one (the memmap's).
-def reserved_block():
-    per = bs // 4096
-    with open("/proc/kpageflags", "rb") as kpf:
-        for n in range(1, 1 << 20):
-            base = os.path.join(MEM, "memory%d" % n)
-            if not os.path.exists(base):
-                if n * bs >= 1 << 32:
-                    return None
-                continue
-            with open(base + "/state") as f, open(base + "/valid_zones") as g:
-                zones = g.read().split()
-                if f.read().strip() != "online" or len(zones) != 1 or zones == ["none"]:
-                    continue
-            kpf.seek(n * per * 8)
-            flags = memoryview(kpf.read(per * 8)).cast("Q")
-            if any(f >> 20 & 1 for f in flags):
-                continue
-            if any(f >> 32 & 1 for f in flags):
-                return n
-    return None
-
-
-busy = reserved_block()
+# A boot block that offline_pages() cannot isolate (blocks.py).
+busy = reserved_block(bs)
 if busy is not None:
     cases += [("memory%d/state" % busy, "root", b"offline"), ("memory%d/online" % busy, "root", b"0")]
 

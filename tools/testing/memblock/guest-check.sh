@@ -27,6 +27,8 @@
 #   PLAN coldplug: a pc-dimm present from the start, memhp_default_state=online
 #                and no mem=: its blocks were added and onlined at boot (the
 #                final splat scan reads the whole boot)
+#   PLAN fuzz:   differential fuzzing, the built-in driver against the Rust
+#                one (fuzz.sh; its seed and count in OUT/fuzz.env)
 #   PLAN splat:  the splat detector's self-test (every kind of report it
 #                looks for, provoked on purpose; no splat scan of its own)
 # RUST_MODULES: where host/rust-check.sh built the Rust test modules.
@@ -157,6 +159,11 @@ ensure_debugfs
 	splat)
 		SPLAT_SCAN=no
 		run_test splat/selftest bash "$DIR/guest-splat-selftest.sh" "$RUST_MODULES"
+		;;
+	fuzz)
+		FUZZ_SEED=1 FUZZ_COUNT=500 FUZZ_ONLY=
+		[ -r "$OUT/fuzz.env" ] && . "$OUT/fuzz.env"
+		run_test fuzz/differential bash "$DIR/fuzz.sh" "$RUST_MODULES" "$OUT" "$FUZZ_SEED" "$FUZZ_COUNT" "$FUZZ_ONLY"
 		;;
 	*)
 		echo "=== run: $PLAN/plan"
