@@ -17,10 +17,13 @@ usage:
 
 The layout (fuzz.sh sets it up, the same for both drivers): block M1 and M2
 online in ZONE_MOVABLE, O between them offline (so that a plain "online"
-puts it in ZONE_MOVABLE too), the rest of memory32-39 absent (probe adds
-them), memory0 (in no single zone) and R, a boot block holding a reserved
-page, online; auto_online_blocks offline.  Environment: FUZZ_LAYOUT="M1 O
-M2 R".
+puts it in ZONE_MOVABLE too), K after them online in ZONE_NORMAL, the rest
+of memory32-39 absent (probe adds them), memory0 (in no single zone) and R,
+a boot block holding a reserved page, online; auto_online_blocks offline.
+K is there for its state, and so that O onlined in ZONE_NORMAL can be
+offlined again: the boot memory is all below 4 GiB (DMA32), so without K
+the kernel's allocations would go to O at once, and pages onlined later go
+to the tail of the free lists.  Environment: FUZZ_LAYOUT="M1 O M2 K R".
 
 An input is (file, who, bytes, offset): one write(2) (pwrite at offset) to
 a file of the memory root or of one of the five blocks, as root, as root
@@ -83,9 +86,9 @@ def errname(e):
 class Layout:
     def __init__(self):
         self.bs = int(read(MEM + "/block_size_bytes"), 16)
-        m1, o, m2, r = (int(x) for x in os.environ["FUZZ_LAYOUT"].split())
-        self.m1, self.o, self.m2, self.r = m1, o, m2, r
-        self.blocks = [m1, o, m2, 0, r]
+        m1, o, m2, k, r = (int(x) for x in os.environ["FUZZ_LAYOUT"].split())
+        self.m1, self.o, self.m2, self.k, self.r = m1, o, m2, k, r
+        self.blocks = [m1, o, m2, k, 0, r]
         self.high = range(HIGH // self.bs, HIGH_END // self.bs)
 
 
@@ -218,7 +221,7 @@ class Gen:
         target = self.pick([("probe", 18), ("auto_online_blocks", 9), ("soft_offline_page", 7),
                             ("hard_offline_page", 5), ("block_size_bytes", 0.5), ("block", 40)])
         if target == "block":
-            b = self.pick([(lay.o, 4), (lay.m1, 3), (lay.m2, 1), (0, 1), (lay.r, 1)])
+            b = self.pick([(lay.o, 4), (lay.m1, 3), (lay.m2, 1), (lay.k, 1), (0, 1), (lay.r, 1)])
             f = self.pick([("state", 12), ("online", 6), ("phys_index", 0.5), ("phys_device", 0.5),
                            ("removable", 0.5), ("valid_zones", 0.5)])
             path, kind = "memory%d/%s" % (b, f), "bool" if f == "online" else "word"
@@ -246,10 +249,10 @@ def safe(inp, lay):
         ok = v % bs or v >= FAR or HIGH <= v < HIGH_END or present
         repl = HIGH_END - bs
     elif name == "soft_offline_page":
-        ok = v >= HIGH
+        ok = v >= HIGH and v // bs != lay.k
         repl = lay.m1 * bs + (v % bs & ~(PAGE - 1))
     else:
-        ok = v >= HIGH_END or (HIGH <= v < HIGH_END and not v // bs in (lay.m1, lay.m2))
+        ok = v >= HIGH_END or (HIGH <= v < HIGH_END and v // bs not in (lay.m1, lay.m2, lay.k))
         repl = lay.o * bs + (v % bs & ~(PAGE - 1))
     if ok:
         return inp, False
@@ -415,12 +418,12 @@ def restore(lay, start, now):
     o = "memory%d" % lay.o
     if now.get(o + "/state") != "offline":
         did.append("offline %s %s" % (o, retry_write("%s/%s/state" % (MEM, o), b"offline")))
-    for b in (lay.m1, lay.m2):
+    for b, how in ((lay.m1, b"online_movable"), (lay.m2, b"online_movable"), (lay.k, b"online_kernel")):
         m = "memory%d" % b
         if now.get(m + "/valid_zones") != start[m + "/valid_zones"] or now.get(m + "/state") != "online":
             if read("%s/%s/state" % (MEM, m)) != "offline":
                 did.append("offline %s %s" % (m, retry_write("%s/%s/state" % (MEM, m), b"offline")))
-            did.append("online_movable %s %s" % (m, write("%s/%s/state" % (MEM, m), b"online_movable", 0)))
+            did.append("%s %s %s" % (how.decode(), m, write("%s/%s/state" % (MEM, m), how, 0)))
     if now.get("HardwareCorrupted") != start.get("HardwareCorrupted"):
         # KPF_HWPOISON is bit 19: bit 3 of each entry's third byte.
         per = bs // PAGE
@@ -490,8 +493,9 @@ def load(path):
 
 
 def describe(rec):
-    return "input %d: %s as %s, offset %d, bytes %r" % (
-        rec["i"], rec["file"], rec["who"], rec["offset"], bytes.fromhex(rec["data"]))
+    data = bytes.fromhex(rec["data"])
+    shown = repr(data) if len(data) <= 64 else "%r... (%d bytes)" % (data[:48], len(data))
+    return "input %d: %s as %s, offset %d, bytes %s" % (rec["i"], rec["file"], rec["who"], rec["offset"], shown)
 
 
 def ran_names(rec):
