@@ -93,14 +93,27 @@ chmem_run() {
 # An online of block $1 while the memory notifier chain fails
 # MEM_GOING_ONLINE with ENOMEM (memory-notifier-error-inject): its result
 # and the block's state after it.
-INJECT=/sys/kernel/debug/notifier-error-inject/memory/actions/MEM_GOING_ONLINE/error
+INJECT=/sys/kernel/debug/notifier-error-inject/memory/actions
 inject_online() {
 	modprobe memory-notifier-error-inject || return
-	echo -12 > $INJECT
+	echo -12 > $INJECT/MEM_GOING_ONLINE/error
 	sysfs_write $MEM/memory$1/state online_movable
-	echo 0 > $INJECT
+	echo 0 > $INJECT/MEM_GOING_ONLINE/error
 	modprobe -r memory-notifier-error-inject
 	cat $MEM/memory$1/state
+}
+# The same for an offline (MEM_GOING_OFFLINE): block $1 onlined first, the
+# refused offline's result, the state after it, then the offline without
+# the error.
+inject_offline() {
+	sysfs_write $MEM/memory$1/state online_movable
+	modprobe memory-notifier-error-inject || return
+	echo -12 > $INJECT/MEM_GOING_OFFLINE/error
+	sysfs_write $MEM/memory$1/state offline
+	echo 0 > $INJECT/MEM_GOING_OFFLINE/error
+	modprobe -r memory-notifier-error-inject
+	cat $MEM/memory$1/state
+	sysfs_write $MEM/memory$1/state offline
 }
 UEVENTS_OUT=$(mktemp /tmp/uevents-out.XXXXXX)
 lsmem_all() {
@@ -134,6 +147,11 @@ c_inject=$(inject_online "$off" | tr '\n' ' ')
 expect "rust-driver: an injected MEM_GOING_ONLINE error refuses the online of memory$off, which stays offline (built-in driver)" \
 	"$c_inject" "ENOMEM offline "
 served "rust-driver: the online refused by an injected error, before modprobe" c state_store online
+served_mark
+c_inject_off=$(inject_offline "$off" | tr '\n' ' ')
+expect "rust-driver: an injected MEM_GOING_OFFLINE error refuses the offline of memory$off, which stays online (built-in driver)" \
+	"$c_inject_off" "OK ENOMEM online OK "
+served "rust-driver: the offline refused by an injected error, before modprobe" c state_store offline
 s0=$(snapshot)
 c_table=$(table)
 expect "rust-driver: the rejected writes changed nothing (built-in driver)" "$(snapshot)" "$s0"
@@ -232,6 +250,10 @@ served_mark
 expect "rust-driver: an injected MEM_GOING_ONLINE error refuses the online of memory$off, which stays offline (Rust driver)" \
 	"$(inject_online "$off" | tr '\n' ' ')" "$c_inject"
 served "rust-driver: the online refused by an injected error" rust state_store online
+served_mark
+expect "rust-driver: an injected MEM_GOING_OFFLINE error refuses the offline of memory$off, which stays online (Rust driver)" \
+	"$(inject_offline "$off" | tr '\n' ' ')" "$c_inject_off"
+served "rust-driver: the offline refused by an injected error" rust state_store offline
 
 # A probe, onlines and an offline, through the Rust driver.
 total0=$(mem_total_kb)
