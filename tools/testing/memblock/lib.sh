@@ -124,20 +124,26 @@ wait_for() {
 # rmmod_retry MODULE: rmmod, again while it fails because the module is in
 # use (a memory block provider's module is, while one of its operations or
 # file callbacks runs: udevd or lsmem reading a file is enough), for up to
-# 10 s; rmmod's output and status are the last attempt's.
+# 10 s; prints rmmod's message for the last attempt's error.  The attempts
+# are delete_module(O_NONBLOCK) calls back to back, as rmmod makes one:
+# under a writer that keeps a callback in flight nearly all the time (the
+# rust-lifecycle test), an rmmod process every 50 ms could miss every gap
+# between two callbacks for the whole 10 s (seen once, 2026-12-07).
 rmmod_retry() {
-	local end=$((SECONDS + 10)) out rc
-	while :; do
-		out=$(rmmod "$1" 2>&1)
-		rc=$?
-		[ "$rc" = 0 ] && break
-		case "$out" in
-		*"in use"*|*"temporarily unavailable"*) [ $SECONDS -lt $end ] && { sleep 0.05; continue; } ;;
-		esac
-		break
-	done
-	[ -z "$out" ] || printf '%s\n' "$out"
-	return "$rc"
+	/usr/bin/python3 - "$1" <<'PY'
+import ctypes, errno, os, sys, time
+libc = ctypes.CDLL(None, use_errno=True)
+name = sys.argv[1].replace("-", "_")
+end = time.monotonic() + 10
+while libc.syscall(176, name.encode(), os.O_NONBLOCK) != 0:  # delete_module
+    e = ctypes.get_errno()
+    if e in (errno.EWOULDBLOCK, errno.EBUSY) and time.monotonic() < end:
+        continue
+    why = {errno.EWOULDBLOCK: "is in use", errno.EBUSY: "is in use",
+           errno.ENOENT: "is not currently loaded"}.get(e, "could not be removed: " + os.strerror(e))
+    print("rmmod: ERROR: Module %s %s" % (name, why))
+    sys.exit(1)
+PY
 }
 
 # The virtio-mem device QEMU was started with (host/guest.sh).
