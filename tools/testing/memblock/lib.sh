@@ -124,7 +124,7 @@ wait_for() {
 # rmmod_retry MODULE: rmmod, again while it fails because the module is in
 # use (a memory block provider's module is, while one of its operations or
 # file callbacks runs: udevd or lsmem reading a file is enough), for up to
-# 10 s; prints rmmod's message for the last attempt's error.  The attempts
+# 30 s; prints rmmod's message for the last attempt's error.  The attempts
 # are delete_module(O_NONBLOCK) calls back to back, as rmmod makes one:
 # under a writer that keeps a callback in flight nearly all the time (the
 # rust-lifecycle test), an rmmod process every 50 ms could miss every gap
@@ -134,7 +134,7 @@ rmmod_retry() {
 import ctypes, errno, os, sys, time
 libc = ctypes.CDLL(None, use_errno=True)
 name = sys.argv[1].replace("-", "_")
-end = time.monotonic() + 10
+end = time.monotonic() + 30
 while libc.syscall(176, name.encode(), os.O_NONBLOCK) != 0:  # delete_module
     e = ctypes.get_errno()
     if e in (errno.EWOULDBLOCK, errno.EBUSY) and time.monotonic() < end:
