@@ -18,74 +18,13 @@ is "driver" for a case a memory block driver decides, "control" for one
 refused before any runs (the nobody cases: kernfs permissions; the online
 file's kstrtobool() cases: the driver core): the controls show that nothing
 in front of the driver changed, and no driver function may run for them."""
-import ctypes
-import errno
 import os
 import sys
 
-from blocks import reserved_block
+from memtest import attempt, reserved_block
 
 MEM = "/sys/devices/system/memory"
 bs, off, free = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
-libc = ctypes.CDLL(None, use_errno=True)
-
-
-def drop_sys_admin():
-    """Drops CAP_SYS_ADMIN from this process's effective and permitted sets."""
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                    ("inheritable", ctypes.c_uint32)]
-
-    hdr, data = Header(0x20080522, 0), (Data * 2)()
-    if libc.capget(ctypes.byref(hdr), data):
-        raise OSError(ctypes.get_errno(), "capget")
-    data[0].effective &= ~(1 << 21)
-    data[0].permitted &= ~(1 << 21)
-    if libc.capset(ctypes.byref(hdr), data):
-        raise OSError(ctypes.get_errno(), "capset")
-
-
-def write(path, data):
-    try:
-        fd = os.open(path, os.O_WRONLY)
-        try:
-            os.write(fd, data)
-        finally:
-            os.close(fd)
-        return "OK"
-    except OSError as e:
-        # Python's errno module has no EHWPOISON (133 on x86).
-        return errno.errorcode.get(e.errno) or {133: "EHWPOISON"}.get(e.errno, str(e.errno))
-
-
-def attempt(who, path, data):
-    if who == "root":
-        return write(path, data)
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        try:
-            if who == "nobody":
-                os.setgroups([])
-                os.setgid(65534)
-                os.setuid(65534)
-            else:
-                drop_sys_admin()
-            result = write(path, data)
-        except OSError as e:
-            result = "setup failed: %s" % e
-        os.write(w, result.encode())
-        os._exit(0)
-    os.close(w)
-    result = os.read(r, 256).decode()
-    os.close(r)
-    os.waitpid(pid, 0)
-    return result
-
 
 PROFILE = "/sys/kernel/tracing/kprobe_profile"
 
@@ -178,7 +117,7 @@ with open(MEM + "/memory0/valid_zones") as f:
     if f.read().strip() == "none":
         cases += [("memory0/state", "root", b"offline"), ("memory0/online", "root", b"0")]
 
-# A boot block that offline_pages() cannot isolate (blocks.py).
+# A boot block that offline_pages() cannot isolate (memtest.py).
 busy = reserved_block(bs)
 if busy is not None:
     cases += [("memory%d/state" % busy, "root", b"offline"), ("memory%d/online" % busy, "root", b"0")]

@@ -26,7 +26,7 @@ the kernel's allocations would go to O at once, and pages onlined later go
 to the tail of the free lists.  Environment: FUZZ_LAYOUT="M1 O M2 K R".
 
 An input is (file, who, bytes, offset): one write(2) (pwrite at offset) to
-a file of the memory root or of one of the five blocks, as root, as root
+a file of the memory root or of one of the six blocks, as root, as root
 without CAP_SYS_ADMIN or as uid 65534.  The bytes come from the words and
 numbers the files take (states, booleans, block and page addresses of every
 kind of block, numbers in every base), mutated (bytes inserted, replaced,
@@ -35,7 +35,7 @@ are longer than a page.  What is recorded for each input: the errno (or
 OK), the memory block driver functions that ran (the served-by kprobe
 counts of lib.sh, mapped to one name per function so that the two drivers
 compare), what changed against the starting state (every block's state,
-the five blocks' files, auto_online_blocks, MemTotal, HardwareCorrupted,
+the six blocks' files, auto_online_blocks, MemTotal, HardwareCorrupted,
 /proc/iomem) and the kernel log the write caused.
 
 Restoring the starting state after each input, cheaply: nothing is done
@@ -52,14 +52,14 @@ probe of a range that is not RAM (outside memory32-39 and present blocks,
 below 2^47), a page offline of boot memory, or a hard offline of a page of
 an online block (it would kill its user) is replaced by the same kind of
 number in a safe block.  The number of replaced inputs is printed."""
-import errno
 import json
 import os
 import random
 import re
-import subprocess
 import sys
 import time
+
+from memtest import attempt, errname, write
 
 MEM = "/sys/devices/system/memory"
 PROFILE = "/sys/kernel/tracing/kprobe_profile"
@@ -75,12 +75,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 def read(path):
     with open(path) as f:
         return f.read().strip()
-
-
-def errname(e):
-    # Python's errno module has no EHWPOISON (133 on x86) and names 35
-    # EDEADLOCK.
-    return {133: "EHWPOISON", 35: "EDEADLK"}.get(e) or errno.errorcode.get(e, str(e))
 
 
 class Layout:
@@ -218,7 +212,7 @@ class Gen:
         return t + b"\n" if r.random() < 0.75 else t
 
     def input(self):
-        r, lay = self.rng, self.lay
+        lay = self.lay
         target = self.pick([("probe", 18), ("auto_online_blocks", 9), ("soft_offline_page", 7),
                             ("hard_offline_page", 5), ("block_size_bytes", 0.5), ("block", 40)])
         if target == "block":
@@ -282,63 +276,8 @@ def ran(before, after):
     return out
 
 
-def write(path, data, offset):
-    try:
-        fd = os.open(path, os.O_WRONLY)
-        try:
-            n = os.pwrite(fd, data, offset) if offset else os.write(fd, data)
-        finally:
-            os.close(fd)
-        return "OK" if n == len(data) else "short %d of %d" % (n, len(data))
-    except OSError as e:
-        return errname(e.errno)
-
-
-def drop_sys_admin():
-    import ctypes
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
-
-    class Data(ctypes.Structure):
-        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32),
-                    ("inheritable", ctypes.c_uint32)]
-
-    hdr, data = Header(0x20080522, 0), (Data * 2)()
-    if libc.capget(ctypes.byref(hdr), data):
-        raise OSError(ctypes.get_errno(), "capget")
-    data[0].effective &= ~(1 << 21)
-    data[0].permitted &= ~(1 << 21)
-    if libc.capset(ctypes.byref(hdr), data):
-        raise OSError(ctypes.get_errno(), "capset")
-
-
-def attempt(inp):
-    path = os.path.join(MEM, inp["file"])
-    if inp["who"] == "root":
-        return write(path, inp["data"], inp["offset"])
-    r, w = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.close(r)
-        try:
-            if inp["who"] == "nobody":
-                os.setgroups([])
-                os.setgid(65534)
-                os.setuid(65534)
-            else:
-                drop_sys_admin()
-            result = write(path, inp["data"], inp["offset"])
-        except OSError as e:
-            result = "setup failed: %s" % e
-        os.write(w, result.encode())
-        os._exit(0)
-    os.close(w)
-    result = os.read(r, 256).decode()
-    os.close(r)
-    os.waitpid(pid, 0)
-    return result
+def run_input(inp):
+    return attempt(inp["who"], os.path.join(MEM, inp["file"]), inp["data"], inp["offset"])
 
 
 class Kmsg:
@@ -459,7 +398,7 @@ def run(seed, count, out, only):
             replaced += rep
             kmsg.new()
             before = hits()
-            result = attempt(inp)
+            result = run_input(inp)
             after = hits()
             log = kmsg.new()
             now = snapshot(lay)

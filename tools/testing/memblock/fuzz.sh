@@ -36,7 +36,7 @@ for b in $m1 $o $m2 $k; do
 done
 setup+="$(sysfs_write $MEM/memory$m1/state online_movable) $(sysfs_write $MEM/memory$m2/state online_movable) "
 setup+="$(sysfs_write $MEM/memory$k/state online_kernel)"
-r=$(cd "$DIR" && python3 -c "import blocks; print(blocks.reserved_block($bs))")
+r=$(cd "$DIR" && python3 -c "import memtest; print(memtest.reserved_block($bs))")
 expect "fuzz: the layout (memory$m1 and memory$m2 online movable, memory$o offline, memory$k online in Normal, a boot block with a reserved page: memory$r)" \
 	"$setup $(cat $MEM/memory$m1/valid_zones $MEM/memory$o/state $MEM/memory$m2/valid_zones $MEM/memory$k/valid_zones | tr '\n' ' ')$([ "$r" != None ] && echo found)" \
 	"OK OK OK OK OK OK OK Movable offline Movable Normal found"
