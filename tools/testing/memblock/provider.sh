@@ -361,7 +361,7 @@ PY
 		case " ${pfns[*]} " in *" $(printf '0x%x' $((a / 4096))) "*) skipped=$((skipped + 1)); continue ;; esac
 		soft+=("$(printf '0x%x' $a)")
 	done
-	# Rounds of the 64 pages until the loop has made 20 cycles (at most 20).
+	# Rounds of the 64 pages until the loop has made 20 cycles (at most 40).
 	rounds=0 ns=0 retries=0
 	while :; do
 		rounds=$((rounds + 1))
@@ -369,7 +369,7 @@ PY
 		read -r k r <<< "$(head -1 <<< "$out")"
 		ns=$((ns + k)) retries=$((retries + r))
 		while IFS= read -r e; do [ -z "$e" ] || errs+=("$e"); done < <(tail -n +2 <<< "$out")
-		{ [ $(( $(cat "$stop.n" 2> /dev/null || echo "$c0") - c0 )) -ge 20 ] || [ $rounds -ge 20 ]; } && break
+		{ [ $(( $(cat "$stop.n" 2> /dev/null || echo "$c0") - c0 )) -ge 20 ] || [ $rounds -ge 40 ]; } && break
 	done
 	cycles=$(( $(cat "$stop.n" 2> /dev/null || echo "$c0") - c0 ))
 	touch "$stop.release"
