@@ -11,17 +11,9 @@
 # cannot shrink the count unnoticed.
 set -uo pipefail
 STEP=check
-. "$(dirname "$0")/env.sh"
-. "$(dirname "$0")/guest.sh"
-# Each stage says when it starts, in minutes since make check's own start.
-say() { printf '[%s %dm%02ds] %s\n' "$STEP" $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
-MB=$TREE/tools/testing/memblock
-LIST=$TOP/tools/testing/memblock/tests.list
-KSFT=$BUILD/kselftest
-
+. "$(dirname "$0")/plan.sh"
 rm -rf "$OUT"
 mkdir -p "$OUT"
-. "$(dirname "$0")/plan.sh"
 # The short form of make fuzz; the seed is fixed so that CI is repeatable
 # (FUZZ_SEED=N make check tries another).
 FUZZ_SEED=${FUZZ_SEED:-1}

@@ -6,12 +6,7 @@
 # short form (500 inputs, seed 1) in its own boot.
 set -uo pipefail
 STEP=fuzz
-. "$(dirname "$0")/env.sh"
-. "$(dirname "$0")/guest.sh"
-say() { printf '[%s %dm%02ds] %s\n' "$STEP" $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
-MB=$TREE/tools/testing/memblock
-LIST=$TOP/tools/testing/memblock/tests.list
-KSFT=$BUILD/kselftest
+. "$(dirname "$0")/plan.sh"
 OUT=$BUILD/out-fuzz
 RUST_MODULES=$BUILD/fuzz-modules
 FUZZ_SEED=${FUZZ_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
@@ -19,7 +14,6 @@ FUZZ_COUNT=${FUZZ_COUNT:-10000}
 FUZZ_ONLY=${FUZZ_ONLY:-}
 rm -rf "$OUT"
 mkdir -p "$OUT"
-. "$(dirname "$0")/plan.sh"
 
 say "building the test helper memblock_unprobe.ko into $RUST_MODULES"
 rm -rf "$RUST_MODULES"

@@ -1,8 +1,16 @@
-# Sourced by host/check.sh and host/fuzz.sh: guest boots that run a plan of
-# tools/testing/memblock/guest-check.sh, their results gathered by section
-# and counted against tools/testing/memblock/tests.list, and the TAP and
-# totals printed.  The sourcing script sets MB, KSFT, RUST_MODULES and OUT.
+# Sourced by host/check.sh and host/fuzz.sh (after setting STEP): guest
+# boots that run a plan of tools/testing/memblock/guest-check.sh, their
+# results gathered by section and counted against
+# tools/testing/memblock/tests.list, and the TAP and totals printed.  The
+# sourcing script sets RUST_MODULES, and OUT if not env.sh's.
 # shellcheck shell=bash
+. "$(dirname "${BASH_SOURCE[0]}")/env.sh"
+. "$(dirname "${BASH_SOURCE[0]}")/guest.sh"
+# Each stage says when it starts, in minutes since the command's own start.
+say() { printf '[%s %dm%02ds] %s\n' "$STEP" $((SECONDS / 60)) $((SECONDS % 60)) "$*"; }
+MB=$TREE/tools/testing/memblock
+LIST=$TOP/tools/testing/memblock/tests.list
+KSFT=$BUILD/kselftest
 
 TAP=()
 TIMES=()

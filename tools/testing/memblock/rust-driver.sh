@@ -94,25 +94,23 @@ chmem_run() {
 # MEM_GOING_ONLINE with ENOMEM (memory-notifier-error-inject): its result
 # and the block's state after it.
 INJECT=/sys/kernel/debug/notifier-error-inject/memory/actions
-inject_online() {
+# inject ACTION BLOCK REQUEST: the state write REQUEST to block BLOCK while
+# the chain fails ACTION with ENOMEM: its result, then the block's state.
+inject() {
 	modprobe memory-notifier-error-inject || return
-	echo -12 > $INJECT/MEM_GOING_ONLINE/error
-	sysfs_write $MEM/memory$1/state online_movable
-	echo 0 > $INJECT/MEM_GOING_ONLINE/error
+	echo -12 > $INJECT/$1/error
+	sysfs_write $MEM/memory$2/state "$3"
+	echo 0 > $INJECT/$1/error
 	modprobe -r memory-notifier-error-inject
-	cat $MEM/memory$1/state
+	cat $MEM/memory$2/state
 }
+inject_online() { inject MEM_GOING_ONLINE "$1" online_movable; }
 # The same for an offline (MEM_GOING_OFFLINE): block $1 onlined first, the
 # refused offline's result, the state after it, then the offline without
 # the error.
 inject_offline() {
 	sysfs_write $MEM/memory$1/state online_movable
-	modprobe memory-notifier-error-inject || return
-	echo -12 > $INJECT/MEM_GOING_OFFLINE/error
-	sysfs_write $MEM/memory$1/state offline
-	echo 0 > $INJECT/MEM_GOING_OFFLINE/error
-	modprobe -r memory-notifier-error-inject
-	cat $MEM/memory$1/state
+	inject MEM_GOING_OFFLINE "$1" offline
 	sysfs_write $MEM/memory$1/state offline
 }
 UEVENTS_OUT=$(mktemp /tmp/uevents-out.XXXXXX)
