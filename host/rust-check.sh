@@ -6,7 +6,8 @@
 #  - the test modules of tools/testing/memblock/rust build out of tree
 #    (clippy clean): memblock_rust_test.ko (the functional test and the
 #    control of the compile-fail cases), memblock_lock_inversion.ko,
-#    memblock_rust_leak.ko and memblock_rust_init_fails.ko;
+#    memblock_rust_leak.ko and memblock_rust_init_fails.ko, and the C test
+#    helper memblock_unprobe.ko (the fuzz boot's restore);
 #  - every compile-fail case builds as it is (its control, the locks in the
 #    right order) and fails to build with --cfg wrong, with exactly the
 #    errors its "// expect:" lines name and no other.
