@@ -5,6 +5,7 @@
 #   make check   build (if needed), boot, run every test; TAP + "N passed, N failed"
 #
 # Steps, each callable on its own: deps, prepare, config, build, build-base.
+# The long forms, one boot each: fuzz, soak, faults, kasan (below).
 # Everything generated lives in build/ (ignored by git).
 
 SHELL := /bin/bash
@@ -15,12 +16,12 @@ export BUILD
 CONFIG_INPUTS := configs/guest.config host/config.sh \
 	$(wildcard patches/*) $(shell find rust samples -name 'Kconfig*' 2>/dev/null)
 
-.PHONY: all run check fuzz deps prepare config build build-base bisect-check lockdep-control clean distclean help
+.PHONY: all run check fuzz soak faults kasan deps prepare config build build-base bisect-check lockdep-control clean distclean help
 
 all: build
 
 help:
-	@sed -n '3,8p' Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '3,9p' Makefile | sed 's/^# \{0,1\}//'
 
 run: build
 	@bash host/run.sh
@@ -51,7 +52,22 @@ build-base: build
 # Differential fuzzing, the built-in driver against the Rust one, 10,000
 # inputs (FUZZ_SEED, FUZZ_COUNT, FUZZ_ONLY); make check runs 500.
 fuzz: build
-	@bash host/fuzz.sh
+	@bash host/long.sh fuzz
+
+# 200 hand-overs of the Rust driver and a 10-minute soak (HANDOVERS,
+# SOAK_SECONDS); make check runs 10 and 60 s.
+soak: build
+	@bash host/long.sh soak
+
+# Every allocation of every path failed in turn, both drivers (fail-nth;
+# FAILNTH_STEP); make check takes every FAILNTH_STEP-th.
+faults: build
+	@bash host/long.sh faults
+
+# The Rust tests on a kernel with KASAN (its own tree, build/linux-kasan:
+# a whole build the first time), and KASAN's self-test.
+kasan: build
+	@bash host/kasan.sh
 
 # Build and boot the kernel at every patch of the series (slow).
 bisect-check: build

@@ -18,6 +18,7 @@ mkdir -p "$OUT"
 # (FUZZ_SEED=N make check tries another).
 FUZZ_SEED=${FUZZ_SEED:-1}
 FUZZ_COUNT=${FUZZ_COUNT:-500}
+FUZZ_ONLY=
 
 say "installing tools/testing/selftests (memory-hotplug) into $KSFT"
 rm -rf "$KSFT"
@@ -125,12 +126,12 @@ GUEST_APPEND=${GUEST_APPEND/mem=4G /} run_plan coldplug 600 "memhp_default_state
 	"-object memory-backend-ram,id=cold0,size=256M -device pc-dimm,id=cold0dev,memdev=cold0,node=1"
 
 say "boot 6/7: differential fuzzing, $FUZZ_COUNT seeded writes (seed $FUZZ_SEED) under the built-in driver, then under rust_memory_block, compared (make fuzz: 10,000)"
-fuzz_env "$OUT/fuzz" "$FUZZ_SEED" "$FUZZ_COUNT" ""
+plan_env "$OUT/fuzz" FUZZ_SEED FUZZ_COUNT FUZZ_ONLY
 run_plan fuzz 900 ""
 
 say "boot 7/7: the splat detector's self-test (each kind of report provoked on purpose)"
 run_plan splat 600 ""
 
 # Every listed section gave exactly its number of results.
-count_results "$LIST"
+count_results "$LIST" "" soak/ faults/ kasan/
 totals

@@ -38,3 +38,59 @@ die() { printf '[%s] ERROR: %s\n' "${STEP:-host}" "$*" >&2; exit 1; }
 # TAP result lines of the host-side checks, for host/check.sh to number.
 tap_ok() { echo "ok - $*"; }
 tap_not_ok() { echo "not ok - $1"; shift; printf '%s\n' "$@" | sed 's/^/# /'; }
+
+# patched_worktree DIR NAME: DIR, a git worktree of build/linux at tag
+# "pristine", patched as build/linux is: its patched and overlay files
+# (build/applied.list) copied when they differ, and the files it changed
+# before and no longer does put back to pristine (build/applied-NAME.list
+# is what DIR had last time).
+patched_worktree() {
+	local dir=$1 name=$2 want written=0 path
+	want=$(git -C "$TREE" rev-parse pristine)
+	if [ "$(git -C "$dir" rev-parse HEAD 2>/dev/null)" != "$want" ]; then
+		say "creating $dir (git worktree of the pristine source, patched from $TREE)"
+		rm -rf "$dir" "$BUILD/applied-$name.list"
+		git -C "$TREE" worktree prune
+		git -C "$TREE" worktree add -q --detach "$dir" pristine
+	fi
+	while IFS= read -r path; do
+		[ -n "$path" ] || continue
+		if [ -e "$TREE/$path" ]; then
+			if ! cmp -s "$TREE/$path" "$dir/$path"; then
+				mkdir -p "$(dirname "$dir/$path")"
+				cp -p "$TREE/$path" "$dir/$path"
+				written=$((written + 1))
+			fi
+		elif [ -e "$dir/$path" ]; then
+			rm -f "$dir/$path"
+			written=$((written + 1))
+		fi
+	done < "$BUILD/applied.list"
+	while IFS= read -r path; do
+		[ -n "$path" ] || continue
+		grep -qxF -- "$path" "$BUILD/applied.list" && continue
+		if git -C "$dir" cat-file -e "pristine:$path" 2>/dev/null; then
+			git -C "$dir" cat-file blob "pristine:$path" > "$dir/$path"
+		else
+			rm -f "$dir/$path"
+		fi
+		written=$((written + 1))
+	done < <(cat "$BUILD/applied-$name.list" 2>/dev/null)
+	cp "$BUILD/applied.list" "$BUILD/applied-$name.list"
+	say "$dir: $written file(s) written"
+}
+
+# configure_tree DIR NAME PATTERN [LINE...]: DIR configured with the
+# fragment less the lines matching PATTERN, plus LINEs, written to
+# build/NAME.config; configured again when that changed.
+configure_tree() {
+	local dir=$1 frag=$BUILD/$2.config pattern=$3
+	shift 3
+	{ grep -vE "$pattern" "$TOP/configs/guest.config"; [ $# = 0 ] || printf '%s\n' "$@"; } > "$frag.new"
+	if ! cmp -s "$frag.new" "$frag" || [ ! -f "$dir/.config" ]; then
+		mv "$frag.new" "$frag"
+		TREE=$dir FRAG=$frag STEP=$2-config bash "$TOP/host/config.sh"
+	else
+		rm -f "$frag.new"
+	fi
+}

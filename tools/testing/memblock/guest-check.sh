@@ -14,7 +14,8 @@
 #                blocks whose files are in use, the provider interface's
 #                test module, the Rust abstractions' test module, the
 #                Rust driver against the built-in one, the 2015 race under
-#                it, ABI again, KUnit)
+#                it, its load and unload, 10 hand-overs, a 60-s soak, ABI
+#                again, KUnit)
 #   PLAN altmap: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then
 #                again, ejected under the provider's test module, then again
 #                through the Rust driver; an ACPI DIMM ejected (each block
@@ -28,7 +29,14 @@
 #                and no mem=: its blocks were added and onlined at boot (the
 #                final splat scan reads the whole boot)
 #   PLAN fuzz:   differential fuzzing, the built-in driver against the Rust
-#                one (fuzz.sh; its seed and count in OUT/fuzz.env)
+#                one (fuzz.sh; its seed and count in OUT/plan.env)
+#   PLAN soak:   hand-overs of the Rust driver with blocks in every state,
+#                then the soak (handover.sh, soak.sh; their length in
+#                OUT/plan.env)
+#   PLAN faults: fail-nth walks of every path under both drivers
+#                (faults.sh; FAILNTH_STEP in OUT/plan.env)
+#   PLAN kasan:  the Rust driver's tests on the KASAN kernel, then KASAN's
+#                self-test (a use-after-free in a module)
 #   PLAN splat:  the splat detector's self-test (every kind of report it
 #                looks for, provoked on purpose; no splat scan of its own)
 # RUST_MODULES: where host/rust-check.sh built the Rust test modules.
@@ -49,6 +57,7 @@ RUST_MODULES=${5:-}
 export QMP_DIR=$OUT/qmp
 SPLAT_OPTS=()
 SPLAT_SCAN=yes
+SCAN_UNTIL=
 
 # run_test ID COMMAND...: run one test script, its TAP to stdout as it
 # comes, its stderr to OUT/ID.err (and to the console once it ended); then
@@ -127,6 +136,8 @@ ensure_debugfs
 		run_test suite/rust-driver bash "$DIR/rust-driver.sh" "$KSFT"
 		run_test suite/rust-race bash "$DIR/rust-race.sh"
 		run_test suite/rust-lifecycle bash "$DIR/rust-lifecycle.sh"
+		run_test suite/handover env HANDOVERS=10 bash "$DIR/handover.sh"
+		run_test suite/soak env SOAK_SECONDS=60 bash "$DIR/soak.sh" "$RUST_MODULES"
 		run_test suite/provider-bad bash "$DIR/provider-bad.sh"
 		run_test suite/provider-unload bash "$DIR/provider-unload.sh"
 		run_test suite/page-offline bash "$DIR/page-offline.sh"
@@ -162,8 +173,31 @@ ensure_debugfs
 		;;
 	fuzz)
 		FUZZ_SEED=1 FUZZ_COUNT=500 FUZZ_ONLY=
-		[ -r "$OUT/fuzz.env" ] && . "$OUT/fuzz.env"
+		[ -r "$OUT/plan.env" ] && . "$OUT/plan.env"
 		run_test fuzz/differential bash "$DIR/fuzz.sh" "$RUST_MODULES" "$OUT" "$FUZZ_SEED" "$FUZZ_COUNT" "$FUZZ_ONLY"
+		;;
+	soak)
+		HANDOVERS=200 SOAK_SECONDS=600
+		[ -r "$OUT/plan.env" ] && . "$OUT/plan.env"
+		run_test soak/handover env HANDOVERS="$HANDOVERS" bash "$DIR/handover.sh"
+		run_test soak/soak env SOAK_SECONDS="$SOAK_SECONDS" bash "$DIR/soak.sh" "$RUST_MODULES"
+		;;
+	faults)
+		FAILNTH_STEP=1
+		[ -r "$OUT/plan.env" ] && . "$OUT/plan.env"
+		# Allocations fail on purpose: their warnings are no splat.
+		SPLAT_OPTS=(--allow-alloc-failure)
+		run_test faults/faults env FAILNTH_STEP="$FAILNTH_STEP" bash "$DIR/faults.sh" "$RUST_MODULES"
+		;;
+	kasan)
+		run_test kasan/rust bash "$DIR/rust-abstractions.sh" "$RUST_MODULES"
+		run_test kasan/rust-driver bash "$DIR/rust-driver.sh" "$KSFT"
+		run_test kasan/rust-lifecycle bash "$DIR/rust-lifecycle.sh"
+		run_test kasan/handover env HANDOVERS=20 bash "$DIR/handover.sh"
+		# Last, its report is a splat on purpose: no scan of its own,
+		# and the final scan stops before it.
+		SCAN_UNTIL=$(dmesg | wc -l)
+		SPLAT_SCAN=no run_test kasan/selftest bash "$DIR/kasan-selftest.sh" "$RUST_MODULES"
 		;;
 	*)
 		echo "=== run: $PLAN/plan"
@@ -179,8 +213,8 @@ ensure_debugfs
 			scan 2 --kmemleak --whole "${SPLAT_OPTS[@]}" \
 				"$PLAN/splat-scan: no kernel splat in the whole log but the lockdep control's report, no kmemleak report"
 		else
-			scan 3 --kmemleak --whole --lockdep-on \
-				"$PLAN/splat-scan: no kernel splat in the whole log, no kmemleak report"
+			scan 3 --kmemleak --whole --lockdep-on "${SPLAT_OPTS[@]}" ${SCAN_UNTIL:+--until "$SCAN_UNTIL"} \
+				"$PLAN/splat-scan: no kernel splat in the whole log${SPLAT_OPTS:+ (but failed allocations' warnings)}, no kmemleak report"
 		fi
 	fi
 } 2>&1 | tee "$OUT/results.tap"

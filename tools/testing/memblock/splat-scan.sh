@@ -8,7 +8,8 @@
 # the TAP line), 2 when it could not.
 #
 # usage: splat-scan.sh [--since MARK] [--until LINE] [--kmemleak] [--whole]
-#                      [--lockdep-on] [--allow-lockdep-report] NAME
+#                      [--lockdep-on] [--allow-lockdep-report]
+#                      [--allow-alloc-failure] NAME
 #   --since MARK   only the log after its first MARK lines (guest-check.sh
 #                  takes MARK with "dmesg | wc -l" before each test script)
 #   --until LINE   only the log up to its line LINE (the self-test of the
@@ -29,10 +30,16 @@
 #                  heading and the "Call Trace:" of its backtrace) are left
 #                  out; anything else, a line of another CPU printed in the
 #                  middle of the report or a second report, is not
+#   --allow-alloc-failure
+#                  allocations fail on purpose (the fault injection of
+#                  faults.sh): the "Call Trace:" of a failed allocation's
+#                  warning (warn_alloc(): a line "...: MESSAGE, mode:0x..(..),
+#                  nodemask=..." then the stack dump, to its "</TASK>") is
+#                  left out; every other line, WARNING and BUG, is not
 set -u
 . "$(dirname "$0")/lib.sh"
 
-since=0 until='' kmemleak='' whole='' allow_lockdep='' lockdep_on=''
+since=0 until='' kmemleak='' whole='' allow_lockdep='' allow_alloc='' lockdep_on=''
 while [ $# -gt 1 ]; do
 	case "$1" in
 	--since) since=$2; shift 2 ;;
@@ -41,10 +48,11 @@ while [ $# -gt 1 ]; do
 	--whole) whole=1; shift ;;
 	--lockdep-on) lockdep_on=1; shift ;;
 	--allow-lockdep-report) allow_lockdep=1; shift ;;
+	--allow-alloc-failure) allow_alloc=1; shift ;;
 	*) echo "splat-scan.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
-NAME=${1:?usage: splat-scan.sh [--since MARK] [--until LINE] [--kmemleak] [--whole] [--lockdep-on] [--allow-lockdep-report] NAME}
+NAME=${1:?usage: splat-scan.sh [--since MARK] [--until LINE] [--kmemleak] [--whole] [--lockdep-on] [--allow-lockdep-report] [--allow-alloc-failure] NAME}
 
 # The reports, one extended regular expression a line (host/check.sh reads
 # the same file for the console after the tests).
@@ -88,6 +96,19 @@ if [ -n "$allow_lockdep" ]; then
 		bt && !trace && /Call Trace:/ { trace = NR }
 		trace && !end && /<\/TASK>/ { end = NR }
 		END { for (i = 1; i <= NR; i++) if (!end || (i != start && i != trace)) print line[i] }
+	' <<< "$log")
+fi
+
+if [ -n "$allow_alloc" ]; then
+	# A warn_alloc() heading, then within 4 lines the "Call Trace:" of
+	# its stack dump, which ends with "</TASK>": that "Call Trace:" line
+	# is left out (only if its "</TASK>" comes).
+	log=$(awk '
+		{ line[NR] = $0 }
+		/: .*mode:0x[0-9a-f]+\(.*\), nodemask=/ { head = NR }
+		/Call Trace:/ && head && NR - head <= 4 { trace = NR }
+		/<\/TASK>/ && trace { drop[trace] = 1; trace = 0; head = 0 }
+		END { for (i = 1; i <= NR; i++) if (!drop[i]) print line[i] }
 	' <<< "$log")
 fi
 
