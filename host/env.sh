@@ -84,12 +84,12 @@ patched_worktree() {
 # fragment less the lines matching PATTERN, plus LINEs, written to
 # build/NAME.config; configured again when that changed.
 configure_tree() {
-	local dir=$1 frag=$BUILD/$2.config pattern=$3
+	local dir=$1 name=$2 frag=$BUILD/$2.config pattern=$3
 	shift 3
 	{ grep -vE "$pattern" "$TOP/configs/guest.config"; [ $# = 0 ] || printf '%s\n' "$@"; } > "$frag.new"
 	if ! cmp -s "$frag.new" "$frag" || [ ! -f "$dir/.config" ]; then
 		mv "$frag.new" "$frag"
-		TREE=$dir FRAG=$frag STEP=$2-config bash "$TOP/host/config.sh"
+		TREE=$dir FRAG=$frag STEP=$name-config bash "$TOP/host/config.sh"
 	else
 		rm -f "$frag.new"
 	fi

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# make kasan: the Rust tests of the suite (the abstractions' test modules,
-# rust_memory_block against the built-in driver, its load and unload, 20
-# hand-overs) on a kernel with KASAN, then KASAN's self-test (a
-# use-after-free in a module, which it must report), one boot.  Generic
+# make kasan: the suite (make check's suite boot, its Rust tests among the
+# rest: they need the state its earlier tests leave) on a kernel with
+# KASAN, then KASAN's self-test (a use-after-free in a module, which it
+# must report), one boot.  Generic
 # KASAN: 6.12's Rust support excludes the software tag mode; it runs under
 # TCG.  The kernel has its own tree, build/linux-kasan (a git worktree
 # patched as build/linux, built with the same fragment plus KASAN; every
@@ -35,6 +35,6 @@ if [ ! -x "$KSFT/memory-hotplug/mem-on-off-test.sh" ]; then
 		die "kselftest install failed: see $OUT/kselftest-install.log"
 fi
 say "booting the KASAN kernel (the tests' times against make check's suite boot are its cost)"
-TREE=$K run_plan kasan 5400 ""
+TREE=$K run_plan kasan 7200 ""
 count_results "$LIST" kasan/
 totals

@@ -29,6 +29,7 @@ import json
 import os
 import re
 import sys
+import time
 
 from memtest import MEM, errname, write
 
@@ -88,13 +89,12 @@ def diff(a, b):
     return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
 
 
-def finit(ko):
-    fd = os.open(ko, os.O_RDONLY)
-    try:
-        rc = libc.syscall(313, fd, b"", 0)
-        return "OK" if rc == 0 else errname(ctypes.get_errno())
-    finally:
-        os.close(fd)
+def load(image):
+    """init_module(2) of a module image in memory: no file system read in
+    the operation (a read over the guest's 9p root is not the insmod's,
+    and 6.12's netfs does not survive every failure in it)."""
+    rc = libc.syscall(175, image, ctypes.c_ulong(len(image)), b"")
+    return "OK" if rc == 0 else errname(ctypes.get_errno())
 
 
 def delete(name):
@@ -129,8 +129,16 @@ def walk_ops(walk, arg):
         return file_write(block_path(arg, "state"), b"online_movable") + (
             lambda: write(block_path(arg, "state"), b"offline"),)
     if walk == "online_kernel":
-        return file_write(block_path(arg, "state"), b"online_kernel") + (
-            lambda: write(block_path(arg, "state"), b"offline"),)
+        def offline_again():
+            # Kernel allocations may have taken pages of the block meanwhile
+            # (ZONE_NORMAL): EBUSY until they are freed.
+            for _ in range(40):
+                r = write(block_path(arg, "state"), b"offline")
+                if r != "EBUSY":
+                    return r
+                time.sleep(0.5)
+            return r
+        return file_write(block_path(arg, "state"), b"online_kernel") + (offline_again,)
     if walk == "offline":
         return file_write(block_path(arg, "state"), b"offline") + (
             lambda: write(block_path(arg, "state"), b"online_movable"),)
@@ -149,10 +157,12 @@ def walk_ops(walk, arg):
             finally:
                 os.close(fd)
         return prepare, do, lambda: "OK"
-    if walk == "insmod":
-        return (lambda: None, lambda _: finit(arg), lambda: delete("rust_memory_block"))
-    if walk == "rmmod":
-        return (lambda: None, lambda _: delete("rust_memory_block"), lambda: finit(arg))
+    if walk in ("insmod", "rmmod"):
+        with open(arg, "rb") as f:
+            image = f.read()
+        if walk == "insmod":
+            return (lambda: None, lambda _: load(image), lambda: delete("rust_memory_block"))
+        return (lambda: None, lambda _: delete("rust_memory_block"), lambda: load(image))
     raise SystemExit("unknown walk " + walk)
 
 
@@ -173,18 +183,37 @@ def stacks():
     return out
 
 
+def callers(frames):
+    """The frames after the allocators (the kprobe's own frames come before
+    the first allocator frame)."""
+    i = 0
+    while i < len(frames) and not ALLOC.match(frames[i]):
+        i += 1
+    while i < len(frames) and ALLOC.match(frames[i]):
+        i += 1
+    return frames[i:]
+
+
 def site(frames):
-    for i, f in enumerate(frames):
-        if not ALLOC.match(f):
-            return "<".join(frames[i:i + 2])
-    return "?"
+    """The first frame after the allocators, and its caller."""
+    return "<".join(callers(frames)[:2]) or "?"
 
 
 def main():
     pid = os.getpid()
+    # On CPU 0 (node 0): the kernel's allocations for this task come from
+    # node 0's memory, not from the block onlined on node 1.
+    os.sched_setaffinity(0, {0})
+    # A trigger left by a walk that died: one stacktrace trigger an event.
+    with open(EVENT + "/trigger") as f:
+        for line in f:
+            if line.startswith("stacktrace"):
+                words = line.split("[")[0].split()
+                wr(EVENT + "/trigger", " ".join(["!stacktrace"] + words[1:]))
     wr(EVENT + "/filter", "common_pid == %d" % pid)
     wr(EVENT + "/trigger", "stacktrace if common_pid == %d" % pid)
     wr(EVENT + "/enable", "1")
+    wr(TRACE + "/tracing_on", "0")
     nth = os.open("/proc/thread-self/fail-nth", os.O_RDWR)
     records = open("%s/%s.jsonl" % (OUT, DRIVER), "a")
     for walk, arg in WALKS:
@@ -196,9 +225,9 @@ def main():
             if n > MAX:
                 records.write(json.dumps({"walk": walk, "n": n, "result": "gave up at FAILNTH_MAX"}) + "\n")
                 break
+            h = prepare()
             wr(TRACE + "/trace", "")
             wr(TRACE + "/tracing_on", "1")
-            h = prepare()
             os.pwrite(nth, b"%d" % n, 0)
             r = do(h)
             left = int(os.pread(nth, 32, 0))
@@ -207,10 +236,11 @@ def main():
             injected = left == 0
             st = stacks()
             where = site(st[n - 1]) if injected and len(st) >= n else ("?" if injected else "")
+            stack = "<".join(callers(st[n - 1])[:12]) if injected and len(st) >= n else ""
             after = snapshot()
             changed = diff(before, after)
             rec = {"walk": walk, "n": n, "result": r, "injected": injected, "site": where,
-                   "changed": changed}
+                   "changed": changed, "stack": stack}
             if r == "OK":
                 back = restore()
                 again = snapshot()
@@ -220,7 +250,7 @@ def main():
             records.flush()
             if not injected:
                 break
-            if n % 100 == 0:
+            if n % 25 == 0:
                 sys.stderr.write("[guest] failnth %s: %s N=%d\n" % (DRIVER, walk, n))
     wr(EVENT + "/enable", "0")
     wr(EVENT + "/trigger", "!stacktrace if common_pid == %d" % pid)

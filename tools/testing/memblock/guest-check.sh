@@ -35,8 +35,8 @@
 #                OUT/plan.env)
 #   PLAN faults: fail-nth walks of every path under both drivers
 #                (faults.sh; FAILNTH_STEP in OUT/plan.env)
-#   PLAN kasan:  the Rust driver's tests on the KASAN kernel, then KASAN's
-#                self-test (a use-after-free in a module)
+#   PLAN kasan:  the suite on the KASAN kernel, then KASAN's self-test (a
+#                use-after-free in a module)
 #   PLAN splat:  the splat detector's self-test (every kind of report it
 #                looks for, provoked on purpose; no splat scan of its own)
 # RUST_MODULES: where host/rust-check.sh built the Rust test modules.
@@ -118,31 +118,37 @@ memmap_on_memory_forced() {
 		"$(cat /sys/module/memory_hotplug/parameters/memmap_on_memory)" force
 }
 
+# suite_tests PLAN: the suite's tests, their IDs PLAN/NAME (the suite
+# plan, and the KASAN kernel's).
+suite_tests() {
+	run_test $1/layout bash "$DIR/layout.sh"
+	run_test $1/abi bash "$DIR/abi.sh" "$KSRC" abi
+	run_test $1/dump dump_and_check dump
+	run_test $1/kselftest bash "$DIR/kselftest.sh" "$KSFT"
+	run_test $1/probe bash "$DIR/probe.sh"
+	run_test $1/dimm bash "$DIR/dimm.sh"
+	run_test $1/virtio-mem bash "$DIR/virtio-mem.sh"
+	run_test $1/unplug-in-use bash "$DIR/unplug-in-use.sh"
+	run_test $1/provider bash "$DIR/provider.sh"
+	run_test $1/rust bash "$DIR/rust-abstractions.sh" "$RUST_MODULES"
+	run_test $1/rust-driver bash "$DIR/rust-driver.sh" "$KSFT"
+	run_test $1/rust-race bash "$DIR/rust-race.sh"
+	run_test $1/rust-lifecycle bash "$DIR/rust-lifecycle.sh"
+	run_test $1/handover env HANDOVERS=10 bash "$DIR/handover.sh"
+	run_test $1/soak env SOAK_SECONDS=60 bash "$DIR/soak.sh" "$RUST_MODULES"
+	run_test $1/provider-bad bash "$DIR/provider-bad.sh"
+	run_test $1/provider-unload bash "$DIR/provider-unload.sh"
+	run_test $1/page-offline bash "$DIR/page-offline.sh"
+	run_test $1/abi-again bash "$DIR/abi.sh" "$KSRC" "abi (after the hot-add tests)"
+	run_test $1/kunit bash "$DIR/kunit.sh" "$KSRC"
+}
+
 progress "kernel $(uname -r), $(nproc) CPUs, MemTotal $(mem_total_kb) kB, plan $PLAN"
 ensure_debugfs
 {
 	case "$PLAN" in
 	suite)
-		run_test suite/layout bash "$DIR/layout.sh"
-		run_test suite/abi bash "$DIR/abi.sh" "$KSRC" abi
-		run_test suite/dump dump_and_check dump
-		run_test suite/kselftest bash "$DIR/kselftest.sh" "$KSFT"
-		run_test suite/probe bash "$DIR/probe.sh"
-		run_test suite/dimm bash "$DIR/dimm.sh"
-		run_test suite/virtio-mem bash "$DIR/virtio-mem.sh"
-		run_test suite/unplug-in-use bash "$DIR/unplug-in-use.sh"
-		run_test suite/provider bash "$DIR/provider.sh"
-		run_test suite/rust bash "$DIR/rust-abstractions.sh" "$RUST_MODULES"
-		run_test suite/rust-driver bash "$DIR/rust-driver.sh" "$KSFT"
-		run_test suite/rust-race bash "$DIR/rust-race.sh"
-		run_test suite/rust-lifecycle bash "$DIR/rust-lifecycle.sh"
-		run_test suite/handover env HANDOVERS=10 bash "$DIR/handover.sh"
-		run_test suite/soak env SOAK_SECONDS=60 bash "$DIR/soak.sh" "$RUST_MODULES"
-		run_test suite/provider-bad bash "$DIR/provider-bad.sh"
-		run_test suite/provider-unload bash "$DIR/provider-unload.sh"
-		run_test suite/page-offline bash "$DIR/page-offline.sh"
-		run_test suite/abi-again bash "$DIR/abi.sh" "$KSRC" "abi (after the hot-add tests)"
-		run_test suite/kunit bash "$DIR/kunit.sh" "$KSRC"
+		suite_tests suite
 		;;
 	base)
 		run_test base/dump dump_and_check "dump (pristine kernel)"
@@ -187,13 +193,10 @@ ensure_debugfs
 		[ -r "$OUT/plan.env" ] && . "$OUT/plan.env"
 		# Allocations fail on purpose: their warnings are no splat.
 		SPLAT_OPTS=(--allow-alloc-failure)
-		run_test faults/faults env FAILNTH_STEP="$FAILNTH_STEP" bash "$DIR/faults.sh" "$RUST_MODULES"
+		run_test faults/faults env FAILNTH_STEP="$FAILNTH_STEP" bash "$DIR/faults.sh" "$RUST_MODULES" "$OUT"
 		;;
 	kasan)
-		run_test kasan/rust bash "$DIR/rust-abstractions.sh" "$RUST_MODULES"
-		run_test kasan/rust-driver bash "$DIR/rust-driver.sh" "$KSFT"
-		run_test kasan/rust-lifecycle bash "$DIR/rust-lifecycle.sh"
-		run_test kasan/handover env HANDOVERS=20 bash "$DIR/handover.sh"
+		suite_tests kasan
 		# Last, its report is a splat on purpose: no scan of its own,
 		# and the final scan stops before it.
 		SCAN_UNTIL=$(dmesg | wc -l)
@@ -214,7 +217,7 @@ ensure_debugfs
 				"$PLAN/splat-scan: no kernel splat in the whole log but the lockdep control's report, no kmemleak report"
 		else
 			scan 3 --kmemleak --whole --lockdep-on "${SPLAT_OPTS[@]}" ${SCAN_UNTIL:+--until "$SCAN_UNTIL"} \
-				"$PLAN/splat-scan: no kernel splat in the whole log${SPLAT_OPTS:+ (but failed allocations' warnings)}, no kmemleak report"
+				"$PLAN/splat-scan: no kernel splat in the whole log${SPLAT_OPTS:+ (but the warnings of failed allocations)}, no kmemleak report"
 		fi
 	fi
 } 2>&1 | tee "$OUT/results.tap"

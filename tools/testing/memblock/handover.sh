@@ -198,7 +198,7 @@ if [ -w $KMEMLEAK ] && [ -z "$leaks" ]; then
 else
 	tap_not_ok "handover: kmemleak finds nothing after the cycles" "$(head -30 <<< "${leaks:-no $KMEMLEAK}")"
 fi
-expect "handover: the module's memory did not grow (vmallocinfo: its areas at the first load, at the last, after the last rmmod: before)" \
+expect "handover: the module's memory did not grow (/proc/vmallocinfo's module areas, count and bytes: $first at the first load and at the last, $areas0 before the first and after the last rmmod)" \
 	"$first $last $(mod_areas)" "$first $first $areas0"
 
 # Back: the page unpoisoned, virtio-mem unplugged, the probed blocks and

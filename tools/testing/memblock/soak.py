@@ -196,27 +196,25 @@ def auto_toggler():
 
 def writer(b):
     name = "writer memory%d" % b
-    ops = ((b"state", b"offline", "offline"), (b"state", b"online_movable", "online"),
-           (b"online", b"0", "offline"), (b"online", b"1", "online"))
-    i = 0
+    k = 0
     while not stop.is_set():
         if not gate.gate(name):
             return
-        f, data, after = ops[i % 4]
-        before = model[b]
-        r = write("%s/memory%d/%s" % (MEM, b, f.decode()), data)
-        kind = "%s %s" % (f.decode(), data.decode())
-        # The writer is the only one writing to this block: each of its
-        # writes changes the state (online -> offline -> online): OK, or
-        # EBUSY for an offline whose pages could not be migrated then.
-        ok = r == "OK" or (r == "EBUSY" and after == "offline")
-        count(kind, r, not ok, "memory%d in state %s" % (b, before))
+        # The writer is the only one writing to this block: each write
+        # changes its state, offline to online and back, through state
+        # and online in turn (starting online: state offline, state
+        # online_movable, online 0, online 1).  OK, or EBUSY for an offline
+        # whose pages could not be migrated then (the next attempt is an
+        # offline again).
+        online = model[b] == "online"
+        f, data = ((("state", b"offline"), ("online", b"0")) if online else
+                   (("state", b"online_movable"), ("online", b"1")))[k // 2 % 2]
+        r = write("%s/memory%d/%s" % (MEM, b, f), data)
+        ok = r == "OK" or (r == "EBUSY" and online)
+        count("%s %s" % (f, data.decode()), r, not ok, "memory%d in state %s" % (b, model[b]))
         if r == "OK":
-            model[b] = after
-            i += 1
-        elif r == "EBUSY":
-            # Still online: the next offline (through the other file).
-            i += 2
+            model[b] = "offline" if online else "online"
+        k += 1
 
 
 def qmp_ok(kind, cmd):

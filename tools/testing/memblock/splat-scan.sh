@@ -34,8 +34,10 @@
 #                  allocations fail on purpose (the fault injection of
 #                  faults.sh): the "Call Trace:" of a failed allocation's
 #                  warning (warn_alloc(): a line "...: MESSAGE, mode:0x..(..),
-#                  nodemask=..." then the stack dump, to its "</TASK>") is
-#                  left out; every other line, WARNING and BUG, is not
+#                  nodemask=..." then the stack dump, to its "</TASK>"), and
+#                  the WARN_ON_ONCE() of x86's add_pages() on a failed
+#                  __add_pages(), are left out; every other line, WARNING
+#                  and BUG, is not
 set -u
 . "$(dirname "$0")/lib.sh"
 
@@ -103,11 +105,19 @@ if [ -n "$allow_alloc" ]; then
 	# A warn_alloc() heading, then within 4 lines the "Call Trace:" of
 	# its stack dump, which ends with "</TASK>": that "Call Trace:" line
 	# is left out (only if its "</TASK>" comes).
+	# And the WARN_ON_ONCE() of x86's add_pages() (arch_add_memory()),
+	# which fires whenever __add_pages() fails, -ENOMEM included: its
+	# "cut here", WARNING and "Call Trace:" lines, only if its "end
+	# trace" comes.
 	log=$(awk '
 		{ line[NR] = $0 }
 		/: .*mode:0x[0-9a-f]+\(.*\), nodemask=/ { head = NR }
 		/Call Trace:/ && head && NR - head <= 4 { trace = NR }
 		/<\/TASK>/ && trace { drop[trace] = 1; trace = 0; head = 0 }
+		/------------\[ cut here \]------------/ { cut = NR }
+		/WARNING: .* at arch\/x86\/mm\/init_64\.c:[0-9]+ arch_add_memory\+/ { w = NR; wcut = (cut && NR - cut <= 2) ? cut : 0 }
+		w && /Call Trace:/ && !wt { wt = NR }
+		w && /---\[ end trace/ { drop[w] = 1; if (wcut) drop[wcut] = 1; if (wt) drop[wt] = 1; w = 0; wt = 0 }
 		END { for (i = 1; i <= NR; i++) if (!drop[i]) print line[i] }
 	' <<< "$log")
 fi
