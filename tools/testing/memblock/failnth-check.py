@@ -6,9 +6,9 @@ TAP, one result per walk:
   - every injected failure either failed the operation with an errno and
     changed nothing, or was absorbed (the operation succeeded; a fallback)
     and the restore after it left nothing changed;
-  - where both drivers failed an allocation at the same call site (its
-    first frame outside the allocators and that frame's caller), the
-    results in order are the same (the Rust driver reaches mm's allocations
+  - where both drivers failed an allocation at the same call site (the
+    allocator called, its caller and that one's caller), the results in
+    order are the same (the Rust driver reaches mm's allocations
     as C does and passes their errors on); the call sites only one driver
     reaches are its own allocations.
 Then the table (walk: N, errnos under each driver) as diagnostics.

@@ -7,7 +7,7 @@ operation succeeds with no failure injected (fail-nth not reached).
 For each N: the result (OK or the errno's name), whether the failure was
 injected, the call site of the failed allocation (the kprobe event
 failnth/sf on should_fail_ex(), whose stack trace the trace buffer records
-for this task only: the first frame outside the allocators, and its caller),
+for this task only: the allocator called, its caller and that one's caller),
 and whether the state is unchanged (a failed operation) or as the
 operation makes it (a success: the failure was absorbed, a fallback); after
 a success the state is restored (RESTORE).
@@ -183,20 +183,28 @@ def stacks():
     return out
 
 
-def callers(frames):
-    """The frames after the allocators (the kprobe's own frames come before
-    the first allocator frame)."""
+def allocation(frames):
+    """The frames from the allocators' on (the kprobe's own frames come
+    before the first allocator frame)."""
     i = 0
     while i < len(frames) and not ALLOC.match(frames[i]):
-        i += 1
-    while i < len(frames) and ALLOC.match(frames[i]):
         i += 1
     return frames[i:]
 
 
 def site(frames):
-    """The first frame after the allocators, and its caller."""
-    return "<".join(callers(frames)[:2]) or "?"
+    """The call site: the allocator function called (the last allocator
+    frame), the function that called it and that one's caller, as
+    "kmem_cache_alloc_noprof:__kernfs_new_node<kernfs_new_node".  (One
+    function may allocate several times, some depending on the state, as an
+    IDR's radix tree nodes: the allocator called tells those apart.)"""
+    f = allocation(frames)
+    i = 0
+    while i < len(f) and ALLOC.match(f[i]):
+        i += 1
+    if i == len(f):
+        return "?"
+    return "%s:%s" % (f[i - 1] if i else "?", "<".join(f[i:i + 2]))
 
 
 def main():
@@ -236,7 +244,7 @@ def main():
             injected = left == 0
             st = stacks()
             where = site(st[n - 1]) if injected and len(st) >= n else ("?" if injected else "")
-            stack = "<".join(callers(st[n - 1])[:12]) if injected and len(st) >= n else ""
+            stack = "<".join(allocation(st[n - 1])[:16]) if injected and len(st) >= n else ""
             after = snapshot()
             changed = diff(before, after)
             rec = {"walk": walk, "n": n, "result": r, "injected": injected, "site": where,

@@ -350,6 +350,23 @@ served_since() {
 		<(printf '%s\n' "${SERVED_MARK:-}") <(served_hits)
 }
 
+# rust_ran NAME FUNC...: one result: since served_mark, each FUNC (a NAME
+# of served_table) of the Rust driver ran; the built-in driver's may have
+# run too (the tests that load and unload the module).
+rust_ran() {
+	local name=$1 since f missing=
+	shift
+	since=$(served_since)
+	for f in "$@"; do
+		grep -q "^rs_$f " <<< "$since" || missing="$missing rs_$f"
+	done
+	if [ -z "$missing" ]; then
+		tap_ok "$name ($(grep '^rs_' <<< "$since" | sed 's/ /: /' | paste -sd ' '))"
+	else
+		tap_not_ok "$name" "did not run:$missing" "ran: $(tr '\n' ' ' <<< "$since")"
+	fi
+}
+
 # served NAME rust|c FUNC...: one result: since served_mark, each FUNC
 # (a NAME of served_table) of that driver ran, and no function of the other.
 served() {

@@ -441,32 +441,36 @@ for t in workers.values():
 nchecks = 0
 good = True
 end = T0 + SECONDS
+
+
+def pause_and_check(label):
+    """Every worker stopped at its gate, then a check: (its verdict, whether
+    a worker did not stop)."""
+    global nchecks
+    missing = gate.pause(list(workers), 300)
+    nchecks += 1
+    if missing:
+        with open(OUT + "/checks", "a") as f:
+            f.write("bad check %d%s: %s did not stop within 300 s\n" % (nchecks, label, ", ".join(missing)))
+        return False, True
+    return check(nchecks, start), False
+
+
 while not failed.is_set():
     nxt = min(T0 + (nchecks + 1) * CHECK, end)
     while time.time() < nxt and not failed.is_set():
         time.sleep(0.5)
     if time.time() >= end or failed.is_set():
         break
-    missing = gate.pause(list(workers), 300)
-    nchecks += 1
-    if missing:
-        with open(OUT + "/checks", "a") as f:
-            f.write("bad check %d: %s did not stop within 300 s\n" % (nchecks, ", ".join(missing)))
-        good = False
+    ok, stuck = pause_and_check("")
+    good &= ok
+    if stuck:
         stop.set()
         break
-    good &= check(nchecks, start)
     gate.resume()
     sys.stderr.write("[guest] soak: check %d at %d s\n" % (nchecks, time.time() - T0))
 # The end: every worker stops at its gate, then the last check.
-missing = gate.pause(list(workers), 300)
-nchecks += 1
-if missing:
-    with open(OUT + "/checks", "a") as f:
-        f.write("bad check %d (the last): %s did not stop within 300 s\n" % (nchecks, ", ".join(missing)))
-    good = False
-else:
-    good &= check(nchecks, start)
+good &= pause_and_check(" (the last)")[0]
 stop.set()
 gate.resume()
 for t in workers.values():

@@ -112,16 +112,8 @@ for k in probe unprobe "auto_online_blocks offline" "auto_online_blocks online_m
 	grep -qP "^\Q$k\E\tOK\t" "$out/counts" || missing="$missing$k; "
 done
 expect "soak: every kind of operation succeeded at least once" "$missing" ""
-since=$(served_since)
-missing=
-for f in probe_store state_store online offline auto_online_blocks_store soft_offline_page_store state_show valid_zones_show; do
-	grep -q "^rs_$f " <<< "$since" || missing="$missing rs_$f"
-done
-if [ -z "$missing" ]; then
-	tap_ok "soak: the Rust driver's code ran ($(grep '^rs_' <<< "$since" | sed 's/ /: /' | paste -sd ' '))"
-else
-	tap_not_ok "soak: the Rust driver's code ran" "did not run:$missing" "ran: $(tr '\n' ' ' <<< "$since")"
-fi
+rust_ran "soak: the Rust driver's code ran" probe_store state_store online offline \
+	auto_online_blocks_store soft_offline_page_store state_show valid_zones_show
 
 # Back: the driver unloaded, the blocks in their states at the start.
 lsmod | grep -q "^$DRV " && rmmod_retry $DRV > /dev/null
