@@ -98,10 +98,10 @@ say "on the host, in the background while boots 1 and 2 run: the patch series (g
 host_start host/series host/rust
 RUST_MODULES=$BUILD/rust-ext/modules
 
-say "boot 1/7: the pristine kernel (no patch series), for its sysfs dump at boot"
+say "boot 1/8: the pristine kernel (no patch series), for its sysfs dump at boot"
 TREE=$BUILD/linux-base run_plan base 600 ""
 
-say "boot 2/7: the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER, for its sysfs dump at boot"
+say "boot 2/8: the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER, for its sysfs dump at boot"
 TREE=$BUILD/linux-nop run_plan nop 600 ""
 
 say "waiting for the host checks (the series, the Rust code)"
@@ -111,27 +111,32 @@ say "the lockdep control: the lockdep class patch alone on the pristine tree, bu
 host_start host/lockdep-control
 host_results
 
-say "boot 3/7: the suite (about 9 minutes under TCG)"
+say "boot 3/8: the suite (about 9 minutes under TCG)"
 run_plan suite 1800 ""
 dump_equal host/base-dump "series: sysfs dump at boot identical to the pristine kernel's" \
 	"$OUT/base/sysfs-dump.txt" "$OUT/suite/sysfs-dump.txt"
 dump_equal host/nop-dump "series without CONFIG_MEMORY_BLOCK_PROVIDER: sysfs dump at boot identical to the pristine kernel's" \
 	"$OUT/base/sysfs-dump.txt" "$OUT/nop/sysfs-dump.txt"
 
-say "boot 4/7: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then the lockdep negative control (the block lock, then the hotplug lock, on purpose)"
+say "boot 4/8: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then the lockdep negative control (the block lock, then the hotplug lock, on purpose)"
 run_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
 
-say "boot 5/7: a pc-dimm present from the start, memhp_default_state=online, no mem=: the DIMM added and onlined at boot, with no warning"
+say "boot 5/8: a pc-dimm present from the start, memhp_default_state=online, no mem=: the DIMM added and onlined at boot, with no warning"
 GUEST_APPEND=${GUEST_APPEND/mem=4G /} run_plan coldplug 600 "memhp_default_state=online" \
 	"-object memory-backend-ram,id=cold0,size=256M -device pc-dimm,id=cold0dev,memdev=cold0,node=1"
 
-say "boot 6/7: differential fuzzing, $FUZZ_COUNT seeded writes (seed $FUZZ_SEED) under the built-in driver, then under rust_memory_block, compared (make fuzz: 10,000)"
+say "boot 6/8: differential fuzzing, $FUZZ_COUNT seeded writes (seed $FUZZ_SEED) under the built-in driver, then under rust_memory_block, compared (make fuzz: 10,000)"
 plan_env "$OUT/fuzz" FUZZ_SEED FUZZ_COUNT FUZZ_ONLY
 run_plan fuzz 900 ""
 
-say "boot 7/7: the splat detector's self-test (each kind of report provoked on purpose)"
+say "boot 7/8: 10 hand-overs of rust_memory_block and a 60-s soak, on a fresh layout (make soak: 200 and 10 minutes)"
+HANDOVERS=10 SOAK_SECONDS=60
+plan_env "$OUT/soak" HANDOVERS SOAK_SECONDS
+run_plan soak 900 ""
+
+say "boot 8/8: the splat detector's self-test (each kind of report provoked on purpose)"
 run_plan splat 600 ""
 
 # Every listed section gave exactly its number of results.
-count_results "$LIST" "" soak/ faults/ kasan/
+count_results "$LIST" "" faults/ kasan/
 totals

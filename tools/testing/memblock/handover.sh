@@ -58,6 +58,8 @@ O=${roles[0]:-} M=${roles[1]:-} K=${roles[2]:-} T=${roles[3]:-}
 if [ -z "$T" ]; then
 	tap_not_ok "handover: four blocks of memory32-39 offline or online movable, a virtio-mem block" \
 		"roles: ${roles[*]}; virtio-mem: $r ${vmb:-none}"
+	virtio_mem_request 0 > /dev/null
+	echo "$auto0" > $MEM/auto_online_blocks
 	exit 0
 fi
 r1=$(sysfs_write $MEM/$K/state online_kernel) r2=$(sysfs_write $MEM/$M/state online_movable)
