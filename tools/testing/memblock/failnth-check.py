@@ -6,16 +6,18 @@ TAP, one result per walk:
   - every injected failure either failed the operation with an errno and
     changed nothing, or was absorbed (the operation succeeded; a fallback)
     and the restore after it left nothing changed;
-  - where both drivers failed an allocation at the same call site (the
-    allocator called, its caller and that one's caller), the results in
-    order are the same (the Rust driver reaches mm's allocations
-    as C does and passes their errors on); the call sites only one driver
-    reaches are its own allocations.
+  - where both drivers failed the same allocation (the same stack from
+    the allocator's frames down to where a driver's own code begins, at
+    most 8 callers), the results are the same
+    (the Rust driver reaches mm's allocations as C does and passes their
+    errors on); the allocations only one driver reaches are its own, or
+    ones the run's state added (a slab refill, an IDR node).
 Then the table (walk: N, errnos under each driver) as diagnostics.
 
 usage: failnth-check.py OUT WALK...   (WALK names, in the order walked)
 """
 import json
+import re
 import sys
 
 OUT, WALKS = sys.argv[1], sys.argv[2:]
@@ -41,11 +43,37 @@ def errnos(rs):
     return ", ".join("%s %d" % kv for kv in sorted(c.items())) or "none"
 
 
+# The frames where a driver's own code begins: the Rust driver's (mangled
+# "_R..."), the built-in driver's stores and shows, the dispatch to either
+# (memory.c), and the online and offline of a block device (the driver
+# core's device_online() for the built-in driver, memory.c's
+# memory_block_device_online_locked() for a provider: the same uevent).
+DRIVER = re.compile(r"^(_R|memory_attr_|memory_subsys_|memory_block_online_op|"
+                    r"memory_block_change_state|memory_block_device_\w+|"
+                    r"device_(online|offline)$|\w+_(store|show)$)")
+
+
+def key(r):
+    """The allocation: its stack from the allocator's frames on, down to
+    where a driver's own code begins (the same under both drivers above
+    it), at most 8 callers."""
+    frames = r.get("stack", "").split("<")
+    api = r["site"].split(":")[0]
+    i = frames.index(api) + 1 if api in frames else 0
+    j = i
+    while j < len(frames) and j < i + 8 and not DRIVER.match(frames[j]):
+        j += 1
+    return "<".join(frames[:j]) or r["site"]
+
+
 def by_site(rs):
+    """The results of each allocation failed: a set, as one allocation may
+    be failed at two N or at none (a slab's refill, an IDR's new node: the
+    number of allocations before it is not the same from run to run)."""
     s = {}
     for r in rs:
         if r.get("injected"):
-            s.setdefault(r["site"], []).append(r["result"])
+            s.setdefault(key(r), set()).add(r["result"])
     return s
 
 
@@ -81,13 +109,12 @@ for w in WALKS:
     sc, sr = by_site(rs_c), by_site(rs_r)
     common = sorted(set(sc) & set(sr) - {"?"})
     for s in common:
-        k = min(len(sc[s]), len(sr[s]))
-        if sc[s][:k] != sr[s][:k]:
-            why.append("site %s: C %s, Rust %s" % (s, sc[s][:k], sr[s][:k]))
+        if sc[s] != sr[s]:
+            why.append("allocation %s: C %s, Rust %s" % (s, sorted(sc[s]), sorted(sr[s])))
     nc = rs_c[-1]["n"] if rs_c else "-"
     nr = rs_r[-1]["n"] if rs_r else "-"
     only = sorted(set(sr) - set(sc))
-    row = "%s: C N=1..%s (%s), Rust N=1..%s (%s); %d call sites in both, same results; %d only under Rust" % (
+    row = "%s: C N=1..%s (%s), Rust N=1..%s (%s); %d allocations failed under both, same results; %d only under Rust" % (
         w, nc, errnos(rs_c) if rs_c else "not walked", nr, errnos(rs_r), len(common), len(only))
     table.append(row)
     if why:
