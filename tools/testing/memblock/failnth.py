@@ -24,7 +24,6 @@ Environment: FAILNTH_UNPROBE (memblock_unprobe's remove parameter),
 FAILNTH_MAX (the most N of a walk, 3000), FAILNTH_STEP (1: every N).
 """
 import ctypes
-import errno
 import json
 import os
 import re
