@@ -21,13 +21,7 @@ configure_tree "$K" kasan '^$' CONFIG_KASAN=y CONFIG_KASAN_GENERIC=y CONFIG_KASA
 TREE=$K BUILD_LOG=$BUILD/build-kasan.log STEP=kasan-build bash "$TOP/host/build.sh" ||
 	die "the KASAN kernel did not build: see $BUILD/build-kasan.log"
 
-say "building the test modules into $RUST_MODULES"
-rm -rf "$RUST_MODULES"
-mkdir -p "$RUST_MODULES"
-cp "$TOP"/tools/testing/memblock/rust/*.rs "$TOP"/tools/testing/memblock/rust/*.c \
-	"$TOP/tools/testing/memblock/rust/Kbuild" "$RUST_MODULES/"
-TREE=$K kmake M="$RUST_MODULES" modules > "$RUST_MODULES/build.log" 2>&1 ||
-	die "the test modules did not build: see $RUST_MODULES/build.log"
+TREE=$K test_modules "$RUST_MODULES"
 if [ ! -x "$KSFT/memory-hotplug/mem-on-off-test.sh" ]; then
 	say "installing tools/testing/selftests (memory-hotplug) into $KSFT"
 	make -s -C "$MAIN/tools/testing/selftests" TARGETS=memory-hotplug \

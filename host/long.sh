@@ -26,13 +26,7 @@ RUST_MODULES=$BUILD/$PLAN-modules
 rm -rf "$OUT"
 mkdir -p "$OUT"
 
-say "building the test helper memblock_unprobe.ko into $RUST_MODULES"
-rm -rf "$RUST_MODULES"
-mkdir -p "$RUST_MODULES"
-cp "$TOP/tools/testing/memblock/rust/memblock_unprobe.c" "$RUST_MODULES/"
-echo "obj-m := memblock_unprobe.o" > "$RUST_MODULES/Kbuild"
-kmake M="$RUST_MODULES" modules > "$RUST_MODULES/build.log" 2>&1 ||
-	die "memblock_unprobe.ko did not build: see $RUST_MODULES/build.log"
+test_modules "$RUST_MODULES" memblock_unprobe
 
 append=
 case "$PLAN" in

@@ -95,6 +95,24 @@ run_plan() {
 	done < "$OUT/$plan/results.tap"
 }
 
+# test_modules DIR [NAME]: builds the test modules of
+# tools/testing/memblock/rust into DIR against $TREE: all of them (its
+# Kbuild), or only the C module NAME.
+test_modules() {
+	local dir=$1 src=$TOP/tools/testing/memblock/rust
+	say "building ${2:-the test modules}${2:+.ko} into $dir"
+	rm -rf "$dir"
+	mkdir -p "$dir"
+	if [ -n "${2:-}" ]; then
+		cp "$src/$2.c" "$dir/"
+		echo "obj-m := $2.o" > "$dir/Kbuild"
+	else
+		cp "$src"/*.rs "$src"/*.c "$src/Kbuild" "$dir/"
+	fi
+	kmake M="$dir" modules > "$dir/build.log" 2>&1 ||
+		die "${2:-the test modules} did not build: see $dir/build.log"
+}
+
 # plan_env DIR NAME...: the parameters of a plan (the variables NAME...),
 # which the guest reads from its output folder (DIR/plan.env).
 plan_env() {
