@@ -5,7 +5,7 @@
 #   make check   build (if needed), boot, run every test; TAP + "N passed, N failed"
 #
 # Steps, each callable on its own: deps, prepare, config, build, build-base.
-# The long forms, one boot each: fuzz, soak, faults, kasan (below).
+# The long forms, one boot each: fuzz, soak, faults, trinity, kasan (below).
 # Everything generated lives in build/ (ignored by git).
 
 SHELL := /bin/bash
@@ -16,7 +16,7 @@ export BUILD
 CONFIG_INPUTS := configs/guest.config host/config.sh \
 	$(wildcard patches/*) $(shell find rust samples -name 'Kconfig*' 2>/dev/null)
 
-.PHONY: all run check fuzz soak faults kasan deps prepare config build build-base bisect-check lockdep-control clean distclean help
+.PHONY: all run check fuzz soak faults trinity kasan deps prepare config build build-base bisect-check lockdep-control clean distclean help
 
 all: build
 
@@ -63,6 +63,12 @@ soak: build
 # FAILNTH_STEP); make check takes every FAILNTH_STEP-th.
 faults: build
 	@bash host/long.sh faults
+
+# Debian's trinity aimed at /sys/devices/system/memory, TRINITY_SECONDS
+# under each driver (installs trinity first).
+trinity: build
+	@bash host/deps.sh trinity
+	@bash host/long.sh trinity
 
 # The Rust tests on a kernel with KASAN (its own tree, build/linux-kasan:
 # a whole build the first time), and KASAN's self-test.

@@ -138,5 +138,5 @@ say "boot 8/8: the splat detector's self-test (each kind of report provoked on p
 run_plan splat 600 ""
 
 # Every listed section gave exactly its number of results.
-count_results "$LIST" "" faults/ kasan/
+count_results "$LIST" "" faults/ trinity/ kasan/
 totals

@@ -2,6 +2,9 @@
 # Install what `make run` and `make check` need on a fresh machine.
 # Idempotent: each part is skipped when already present, so a second run
 # takes a second or two.
+#
+# usage: deps.sh [trinity]
+#   trinity: also Debian's trinity, for make trinity only.
 set -euo pipefail
 
 say() { printf '[deps] %s\n' "$*"; }
@@ -15,6 +18,7 @@ APT_PKGS=(
 	ccache make perl procps python3 rsync
 	qemu-system-x86 udev util-linux
 )
+[ "${1:-}" != trinity ] || APT_PKGS+=(trinity)
 BINDGEN_VERSION=0.69.5
 VIRTME_NG_VERSION=1.42
 

@@ -15,10 +15,14 @@
 #                (faults.sh; FAILNTH_STEP=1: every N), with
 #                memory_hotplug.memmap_on_memory=force.  make check: every
 #                FAILNTH_STEP-th N (its default there).
+#   make trinity Debian's trinity on the memory block files for
+#                TRINITY_SECONDS (300) under the built-in driver, then as
+#                long under rust_memory_block (trinity.sh; TRINITY_SEED: a
+#                new one each run unless set).  Not in make check.
 #
-# usage: long.sh fuzz|soak|faults
+# usage: long.sh fuzz|soak|faults|trinity
 set -uo pipefail
-PLAN=${1:?usage: long.sh fuzz|soak|faults}
+PLAN=${1:?usage: long.sh fuzz|soak|faults|trinity}
 STEP=$PLAN
 . "$(dirname "$0")/plan.sh"
 OUT=$BUILD/out-$PLAN
@@ -56,7 +60,14 @@ faults)
 	say "fail-nth walks (every ${FAILNTH_STEP}. N); booting (at most $timeout s)"
 	plan_env "$OUT/faults" FAILNTH_STEP
 	;;
-*) die "long.sh: no plan '$PLAN' (fuzz, soak or faults)" ;;
+trinity)
+	TRINITY_SECONDS=${TRINITY_SECONDS:-300}
+	TRINITY_SEED=${TRINITY_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+	timeout=$((900 + 2 * TRINITY_SECONDS))
+	say "trinity, $TRINITY_SECONDS s under each driver, seed $TRINITY_SEED; booting (at most $timeout s)"
+	plan_env "$OUT/trinity" TRINITY_SECONDS TRINITY_SEED
+	;;
+*) die "long.sh: no plan '$PLAN' (fuzz, soak, faults or trinity)" ;;
 esac
 run_plan "$PLAN" "$timeout" "$append"
 count_results "$LIST" "$PLAN/"

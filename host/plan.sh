@@ -1,4 +1,4 @@
-# Sourced by host/check.sh and host/fuzz.sh (after setting STEP): guest
+# Sourced by host/check.sh, host/long.sh and host/kasan.sh (after setting STEP): guest
 # boots that run a plan of tools/testing/memblock/guest-check.sh, their
 # results gathered by section and counted against
 # tools/testing/memblock/tests.list, and the TAP and totals printed.  The

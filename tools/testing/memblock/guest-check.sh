@@ -35,6 +35,8 @@
 #                make soak), on a fresh layout (memory32-39 free)
 #   PLAN faults: fail-nth walks of every path under both drivers
 #                (faults.sh; FAILNTH_STEP in OUT/plan.env)
+#   PLAN trinity: trinity on the memory block files under each driver
+#                (trinity.sh; TRINITY_SECONDS, TRINITY_SEED in OUT/plan.env)
 #   PLAN kasan:  the suite on the KASAN kernel, then KASAN's self-test (a
 #                use-after-free in a module)
 #   PLAN splat:  the splat detector's self-test (every kind of report it
@@ -192,6 +194,13 @@ ensure_debugfs
 		# Allocations fail on purpose: their warnings are no splat.
 		SPLAT_OPTS=(--allow-alloc-failure)
 		run_test faults/faults env FAILNTH_STEP="$FAILNTH_STEP" bash "$DIR/faults.sh" "$RUST_MODULES" "$OUT"
+		;;
+	trinity)
+		TRINITY_SECONDS=300 TRINITY_SEED=
+		[ -r "$OUT/plan.env" ] && . "$OUT/plan.env"
+		export TRINITY_SEED
+		run_test trinity/c bash "$DIR/trinity.sh" c "$OUT" "$TRINITY_SECONDS"
+		run_test trinity/rust bash "$DIR/trinity.sh" rust "$OUT" "$TRINITY_SECONDS"
 		;;
 	kasan)
 		suite_tests kasan

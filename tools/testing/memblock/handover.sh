@@ -153,6 +153,8 @@ for ((c = 1; c <= N; c++)); do
 	fi
 	[ -e "$tmp/offline" ] && inflight=$((inflight + 1))
 	r=$(rmmod_retry $DRV 2>&1) || fails+=("cycle $c: rmmod: $r")
+	[ $((c % 50)) != 0 ] || [ $c = "$N" ] ||
+		progress "handover: $c of $N cycles, $(((($(date +%s%N) - t0) / 1000000000))) s, ${#fails[@]} failed"
 done
 t1=$(date +%s%N)
 rust_ran "handover: the Rust driver's code ran in the cycles" \

@@ -1,0 +1,222 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+set -u
+# A fuzzer nobody here wrote: Debian's trinity, aimed at the memory block
+# files (--victims /sys/devices/system/memory) with the read/write family,
+# for SECONDS under one driver (c: the built-in one; rust:
+# rust_memory_block, loaded here and unloaded at the end).
+#
+# Confinement.  trinity opens up to 250 files of its victim list (made by
+# nftw(3), which follows symbolic links when a victim path is given) and
+# hands their descriptors to the syscalls.  From /sys/devices/system/memory
+# the links lead everywhere: memoryN/node0 to the node's and the CPUs'
+# files (cpuN/online among them), subsystem to /sys/bus/memory.  So
+# trinity runs in a mount namespace of its own in which an empty read-only
+# directory covers: the boot blocks memory0-31 (they are not ours to
+# offline, and without them the 250 descriptors cover every file of the
+# root and of memory32-39 several times), every power/ directory (runtime
+# PM, the driver core's), and the target of every link left.  nftw does not
+# cross into another file system (FTW_MOUNT), so the list is the root's
+# files and memory32-39's; find -L -xdev, which walks the same way, shows
+# it before trinity starts.
+#
+# Results: the list is confined; trinity ran for SECONDS and exited by
+# itself (no hang) with its syscalls counted; its calls reached the files
+# (the driver's functions behind every file ran: per-file counts, and they
+# were this driver's, none of the other's); afterwards every block is
+# accounted for (the same blocks, each online or offline, MemTotal moved by
+# exactly the blocks onlined and offlined, HardwareCorrupted equal to the
+# poisoned pages of /proc/kpageflags).  run_test scans the kernel log.
+#
+# usage: trinity.sh c|rust OUT [SECONDS]
+. "$(dirname "$0")/lib.sh"
+WHO=${1:?usage: trinity.sh c|rust OUT [SECONDS]}
+OUT=${2:?}
+SECS=${3:-60}
+DRV=rust_memory_block
+case "$WHO" in
+c) label="the built-in driver" ;;
+rust) label=$DRV ;;
+*) echo "trinity.sh: no driver '$WHO' (c or rust)" >&2; exit 2 ;;
+esac
+T="trinity ($label)"
+progress "$T: $SECS s"
+
+if ! command -v trinity > /dev/null; then
+	tap_not_ok "$T: trinity is installed" "not found: make trinity installs Debian's trinity (host/deps.sh trinity)"
+	exit 0
+fi
+ensure_debugfs
+served_setup
+modprobe hwpoison_inject
+bs=$(block_size)
+first=$((0x100000000 / bs))
+
+# The layout, the same for both drivers: memory32 offline, memory33 online
+# movable, memory34 online in ZONE_NORMAL, memory35 online movable,
+# memory36-39 absent (a write to probe may add them).
+auto=$(cat $MEM/auto_online_blocks)
+echo offline > $MEM/auto_online_blocks
+setup=
+for i in 0 1 2 3; do
+	b=$((first + i))
+	[ -e $MEM/memory$b ] || setup+="$(sysfs_write $MEM/probe "$(printf '0x%x' $((b * bs)))") "
+done
+want=(offline online_movable online_kernel online_movable)
+zone=(offline Movable Normal Movable)
+got=
+for i in 0 1 2 3; do
+	b=$((first + i))
+	if [ "$(cat $MEM/memory$b/state)" = online ] && [ "$(cat $MEM/memory$b/valid_zones)" != "${zone[$i]}" ]; then
+		setup+="$(sysfs_write $MEM/memory$b/state offline) "
+	fi
+	[ "${want[$i]}" = offline ] || [ "$(cat $MEM/memory$b/state)" = online ] ||
+		setup+="$(sysfs_write $MEM/memory$b/state "${want[$i]}") "
+	[ "${want[$i]}" != offline ] || [ "$(cat $MEM/memory$b/state)" = offline ] ||
+		setup+="$(sysfs_write $MEM/memory$b/state offline) "
+	if [ "${want[$i]}" = offline ]; then
+		got+="$(cat $MEM/memory$b/state) "
+	else
+		got+="$(cat $MEM/memory$b/valid_zones) "
+	fi
+done
+expect "$T: the layout (memory$first offline, memory$((first + 1)) movable, memory$((first + 2)) Normal, memory$((first + 3)) movable)" \
+	"$(sed 's/OK //g' <<< "$setup")${got% }" "offline Movable Normal Movable"
+
+if [ "$WHO" = rust ]; then
+	mark=$(dmesg | wc -l)
+	expect "$T: modprobe $DRV" "$(modprobe $DRV 2>&1; echo "rc=$?")" "rc=0"
+	expect "$T: $DRV serves the memory blocks" \
+		"$(dmesg_since "$mark" | grep -c "memory: memory block devices served by $DRV")" 1
+fi
+
+# accounting: the blocks, their states, MemTotal, HardwareCorrupted and the
+# poisoned pages, one line each.
+online_blocks() {
+	grep -lx online $MEM/memory*/state | wc -l
+}
+poisoned_kb() {
+	/usr/bin/python3 - <<'PY'
+import struct
+n = 0
+with open("/proc/kpageflags", "rb") as f:
+    while True:
+        buf = f.read(1 << 20)
+        if not buf:
+            break
+        for (v,) in struct.iter_unpack("<Q", buf):
+            n += v >> 19 & 1        # KPF_HWPOISON
+print(n * 4)
+PY
+}
+blocks0=$(memory_blocks | tr '\n' ' ')
+online0=$(online_blocks)
+total0=$(mem_total_kb)
+
+# The victims, in a namespace of trinity's own (see above); the script
+# below runs in it: it covers, lists the files (find -L -xdev, as nftw with
+# FTW_MOUNT and links followed), then runs trinity.
+work=$(mktemp -d /tmp/trinity.XXXXXX)
+mount -t tmpfs -o size=64m tmpfs "$work"
+mkdir "$work/empty" "$work/cwd"
+seed=${TRINITY_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
+cat > "$work/run.sh" <<EOF
+set -u
+empty=$work/empty
+cover() { mount --bind -o ro "\$empty" "\$1" 2> /dev/null || mount --bind "\$empty" "\$1"; }
+for d in $MEM/memory*; do
+	n=\${d##*memory}
+	[ "\$n" -ge $first ] && [ "\$n" -lt $((first + 8)) ] || cover "\$d"
+done
+for d in $MEM/power $MEM/memory*/power; do
+	[ -d "\$d" ] && cover "\$d"
+done
+find $MEM -type l | while read -r l; do
+	t=\$(readlink -f "\$l")
+	[ -d "\$t" ] && cover "\$t"
+done
+find -L $MEM -xdev -printf '%D %Y %p\\n' 2> /dev/null > $work/found
+cd $work/cwd
+exec trinity --dangerous -q -l off --stats -s $seed -C 2 -a 64 -V $MEM --enable-fds=pseudo \\
+	-c read -c write -c pread64 -c pwrite64 -c readv -c writev -c preadv -c pwritev \\
+	-c lseek -c open -c openat -c mmap
+EOF
+served_mark
+t0=$(date +%s)
+unshare --mount --propagation private bash "$work/run.sh" > "$OUT/trinity-$WHO.log" 2>&1 &
+pid=$!
+sleep "$SECS"
+kill -INT $pid 2> /dev/null
+# trinity stops its children and reports on SIGINT; a minute for that.
+for ((i = 0; i < 60; i++)); do
+	kill -0 $pid 2> /dev/null || break
+	sleep 1
+done
+if kill -0 $pid 2> /dev/null; then
+	hung=$(ps -eo pid,stat,wchan:32,comm | awk '$2 ~ /D/')
+	pkill -KILL -f "trinity --dangerous"
+	wait $pid
+	rc=hung
+else
+	wait $pid
+	rc=$?
+fi
+secs=$(($(date +%s) - t0))
+# Every file of the driver reached: its function ran, this driver's.
+# ("online" is the driver core's file; its writes reach the driver only as
+# 0 or 1.)  First, before any read here adds to the counts.
+served "$T: its calls reached every file of the driver" "$WHO" state_show state_store \
+	phys_index_show phys_device_show removable_show valid_zones_show probe_store \
+	auto_online_blocks_show auto_online_blocks_store soft_offline_page_store hard_offline_page_store
+# The victims as nftw gives them to trinity: on the memory root's file
+# system (FTW_MOUNT: nothing else is reported), no dangling link.
+dev=$(awk -v p="$MEM" '$3 == p { print $1 }' "$work/found")
+awk -v d="$dev" '$1 == d && $2 != "N" && $2 != "L" { print $3 }' "$work/found" > "$OUT/trinity-$WHO.victims"
+umount "$work"
+rmdir "$work"
+
+outside=$(grep -Ev "^$MEM(/[a-z_]+|/memory[0-9]+(/[a-z_]+)?)?\$" "$OUT/trinity-$WHO.victims")
+blocks=$(grep -Eo "^$MEM/memory[0-9]+\$" "$OUT/trinity-$WHO.victims" | sed 's,.*/,,' | sort -V | tr '\n' ' ')
+if [ -z "$outside" ] && [ -s "$OUT/trinity-$WHO.victims" ]; then
+	tap_ok "$T: its victim list is the memory root's files and memory$first-$((first + 7))'s, nothing through a link ($(wc -l < "$OUT/trinity-$WHO.victims") paths; blocks: ${blocks% })"
+else
+	tap_not_ok "$T: its victim list is the memory root's files and memory$first-$((first + 7))'s, nothing through a link" \
+		"$(wc -l < "$OUT/trinity-$WHO.victims") paths; outside:" "$(head -10 <<< "$outside")"
+fi
+ran=$(grep -Eo "Ran [0-9]+ syscalls. Successes: [0-9]+ +Failures: [0-9]+" "$OUT/trinity-$WHO.log" | tail -1)
+if [ "$rc" = hung ]; then
+	tap_not_ok "$T: ran $SECS s and stopped on SIGINT" "still running a minute after SIGINT; tasks in D state:" "$hung"
+elif [ -z "$ran" ]; then
+	tap_not_ok "$T: ran $SECS s and stopped on SIGINT" "exit status $rc, no \"Ran N syscalls\" line; its log's end:" \
+		"$(tail -15 "$OUT/trinity-$WHO.log")"
+else
+	tap_ok "$T: ran $SECS s and stopped on SIGINT within $((secs - SECS)) s ($ran)"
+fi
+# Its errno counts per syscall (--stats), as diagnostics.
+grep -E '^ *[a-z0-9_]+ *:|^ +[A-Z]+:|^ +[0-9]+ ' "$OUT/trinity-$WHO.log" | head -60 | sed 's/^/# /'
+
+# Every block accounted for.
+why=()
+[ "$(memory_blocks | tr '\n' ' ')" = "$blocks0" ] ||
+	why+=("blocks before: $blocks0" "blocks after:  $(memory_blocks | tr '\n' ' ')")
+bad=$(grep -LEx 'online|offline' $MEM/memory*/state)
+[ -z "$bad" ] || why+=("states neither online nor offline: $bad")
+online1=$(online_blocks)
+total1=$(mem_total_kb)
+[ $((total1 - total0)) = $(((online1 - online0) * bs / 1024)) ] ||
+	why+=("MemTotal $total0 -> $total1 kB, online blocks $online0 -> $online1")
+hwc=$(hw_corrupted_kb)
+poisoned=$(poisoned_kb)
+[ "$hwc" = "$poisoned" ] || why+=("HardwareCorrupted $hwc kB, poisoned pages in /proc/kpageflags $poisoned kB")
+if [ ${#why[@]} = 0 ]; then
+	tap_ok "$T: every block accounted for (${blocks0% }: the same; online blocks $online0 -> $online1, MemTotal $total0 -> $total1 kB; HardwareCorrupted $hwc kB = the poisoned pages)"
+else
+	tap_not_ok "$T: every block accounted for" "${why[@]}"
+fi
+
+if [ "$WHO" = rust ]; then
+	expect "$T: rmmod $DRV" "$(rmmod_retry $DRV 2>&1; echo "rc=$?")" "rc=0"
+fi
+echo "$auto" > $MEM/auto_online_blocks
+echo "# seed $seed (TRINITY_SEED), trinity's output: $OUT/trinity-$WHO.log"
+exit 0
