@@ -5,7 +5,8 @@ kind of operation in a thread of its own, all at once:
   probe      a probe of block P, then its removal (memblock_unprobe.ko),
              again and again; systemd-udevd (soak.sh starts it) or the
              kernel's auto-online onlines it after each probe
-  auto       auto_online_blocks written offline and online_movable in turn
+  auto       auto_online_blocks written offline and online_movable in turn,
+             never while a hot-add is on its way (see HOTADD)
   state/online
              a writer per block W1, W2: offline and online_movable through
              state, 0 and 1 through online
@@ -62,6 +63,16 @@ lock = threading.Lock()
 counts = {}
 bad = {}
 failed = threading.Event()   # a worker gave up (a timeout): the soak stops
+# A hot-add reads auto_online_blocks twice in 6.12: add_memory_resource()
+# decides whether to online the new blocks, then online_memory_block()
+# sets each block's online_type from it, unlocked.  A write of "offline"
+# between the two onlines the blocks with MMOP_OFFLINE, which
+# memory_subsys_online() turns into MMOP_ONLINE: ZONE_NORMAL whatever
+# auto_online_blocks said, and kernel memory there keeps the block from
+# ever going offline (make soak: an ACPI DIMM's block on node 1, its eject
+# refused).  The kernel's race, under either driver: the toggler does not
+# write while a probe, a DIMM or a virtio-mem plug is being added.
+HOTADD = threading.Lock()
 stop = threading.Event()
 
 
@@ -172,7 +183,8 @@ def prober():
             if r == "OK":
                 model["probed"] = False
         else:
-            r = write(MEM + "/probe", addr)
+            with HOTADD:
+                r = write(MEM + "/probe", addr)
             count("probe", r, r != "OK")
             if r == "OK":
                 model["probed"] = True
@@ -188,7 +200,8 @@ def auto_toggler():
         if not gate.gate("auto"):
             return
         mode = (b"offline", b"online_movable")[n % 2]
-        r = write(MEM + "/auto_online_blocks", mode)
+        with HOTADD:
+            r = write(MEM + "/auto_online_blocks", mode)
         count("auto_online_blocks " + mode.decode(), r, r != "OK")
         n += 1
         time.sleep(0.5)
@@ -230,6 +243,13 @@ def give_up(kind, why):
     stop.set()
 
 
+def count_zones(kind, new):
+    """Counts KIND: OK if the blocks NEW came online in ZONE_MOVABLE (udevd
+    and auto_online_blocks both say online_movable), else their zones."""
+    zones = sorted(set(read("%s/memory%d/valid_zones" % (MEM, b)) for b in new))
+    count(kind, "OK" if zones == ["Movable"] else "in " + "+".join(zones), zones != ["Movable"])
+
+
 def all_online(new):
     return all(os.path.exists("%s/memory%d" % (MEM, b)) and
                read("%s/memory%d/state" % (MEM, b)) == "online" for b in new())
@@ -264,13 +284,14 @@ def virtio_mem():
     while not stop.is_set():
         if not gate.gate("virtio-mem"):
             return
-        if not request(VM_SIZE):
-            return give_up("virtio-mem plug", "qom-set")
-        if not wait(lambda: size() == VM_SIZE, 120):
-            return give_up("virtio-mem plug", "not plugged in 120 s")
-        if not wait(lambda: len(new()) == VM_SIZE // BS and all_online(new), 120):
-            return give_up("virtio-mem plug", "its blocks not all online 120 s after the plug")
-        count("virtio-mem blocks online", "OK")
+        with HOTADD:
+            if not request(VM_SIZE):
+                return give_up("virtio-mem plug", "qom-set")
+            if not wait(lambda: size() == VM_SIZE, 120):
+                return give_up("virtio-mem plug", "not plugged in 120 s")
+            if not wait(lambda: len(new()) == VM_SIZE // BS and all_online(new), 120):
+                return give_up("virtio-mem plug", "its blocks not all online 120 s after the plug")
+        count_zones("virtio-mem blocks online", new())
         if not request(0):
             return give_up("virtio-mem unplug", "qom-set")
         if not wait(lambda: size() == 0, 120):
@@ -290,15 +311,16 @@ def dimm():
         if not qmp_ok("dimm object-add", {"execute": "object-add", "arguments": {
                 "qom-type": "memory-backend-ram", "id": i, "size": DIMM_SIZE}}):
             return give_up("dimm object-add", i)
-        if not qmp_ok("dimm device_add", {"execute": "device_add", "arguments": {
-                "driver": "pc-dimm", "id": i + "dev", "memdev": i, "node": 1}}):
-            return give_up("dimm device_add", i)
 
         def new():
             return device_blocks(i + "dev") or []
-        if not wait(lambda: len(new()) == DIMM_SIZE // BS and all_online(new), 120):
-            return give_up("dimm added", "its blocks not all online 120 s after device_add")
-        count("dimm blocks online", "OK")
+        with HOTADD:
+            if not qmp_ok("dimm device_add", {"execute": "device_add", "arguments": {
+                    "driver": "pc-dimm", "id": i + "dev", "memdev": i, "node": 1}}):
+                return give_up("dimm device_add", i)
+            if not wait(lambda: len(new()) == DIMM_SIZE // BS and all_online(new), 120):
+                return give_up("dimm added", "its blocks not all online 120 s after device_add")
+        count_zones("dimm blocks online", new())
         mine = set(new())
         if not qmp_ok("dimm device_del (eject)", {"execute": "device_del", "arguments": {"id": i + "dev"}}):
             return give_up("dimm device_del", i)
