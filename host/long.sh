@@ -17,8 +17,8 @@
 #                FAILNTH_STEP-th N (its default there).
 #   make trinity Debian's trinity on the memory block files for
 #                TRINITY_SECONDS (300) under the built-in driver, then as
-#                long under rust_memory_block (trinity.sh; TRINITY_SEED: a
-#                new one each run unless set).  Not in make check.
+#                long under rust_memory_block (trinity.sh, in rounds of
+#                TRINITY_ROUND s).  Not in make check.
 #
 # usage: long.sh fuzz|soak|faults|trinity
 set -uo pipefail
@@ -62,10 +62,10 @@ faults)
 	;;
 trinity)
 	TRINITY_SECONDS=${TRINITY_SECONDS:-300}
-	TRINITY_SEED=${TRINITY_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
-	timeout=$((900 + 2 * TRINITY_SECONDS))
-	say "trinity, $TRINITY_SECONDS s under each driver, seed $TRINITY_SEED; booting (at most $timeout s)"
-	plan_env "$OUT/trinity" TRINITY_SECONDS TRINITY_SEED
+	TRINITY_ROUND=${TRINITY_ROUND:-15}
+	timeout=$((900 + 3 * TRINITY_SECONDS))
+	say "trinity, $TRINITY_SECONDS s under each driver in rounds of $TRINITY_ROUND s; booting (at most $timeout s)"
+	plan_env "$OUT/trinity" TRINITY_SECONDS TRINITY_ROUND
 	;;
 *) die "long.sh: no plan '$PLAN' (fuzz, soak, faults or trinity)" ;;
 esac

@@ -36,7 +36,7 @@
 #   PLAN faults: fail-nth walks of every path under both drivers
 #                (faults.sh; FAILNTH_STEP in OUT/plan.env)
 #   PLAN trinity: trinity on the memory block files under each driver
-#                (trinity.sh; TRINITY_SECONDS, TRINITY_SEED in OUT/plan.env)
+#                (trinity.sh; TRINITY_SECONDS, TRINITY_ROUND in OUT/plan.env)
 #   PLAN kasan:  the suite on the KASAN kernel, then KASAN's self-test (a
 #                use-after-free in a module)
 #   PLAN splat:  the splat detector's self-test (every kind of report it
@@ -196,9 +196,9 @@ ensure_debugfs
 		run_test faults/faults env FAILNTH_STEP="$FAILNTH_STEP" bash "$DIR/faults.sh" "$RUST_MODULES" "$OUT"
 		;;
 	trinity)
-		TRINITY_SECONDS=300 TRINITY_SEED=
+		TRINITY_SECONDS=300 TRINITY_ROUND=15
 		[ -r "$OUT/plan.env" ] && . "$OUT/plan.env"
-		export TRINITY_SEED
+		export TRINITY_ROUND
 		run_test trinity/c bash "$DIR/trinity.sh" c "$OUT" "$TRINITY_SECONDS"
 		run_test trinity/rust bash "$DIR/trinity.sh" rust "$OUT" "$TRINITY_SECONDS"
 		;;

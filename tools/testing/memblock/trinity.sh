@@ -30,6 +30,7 @@ set -u
 #
 # usage: trinity.sh c|rust OUT [SECONDS]
 . "$(dirname "$0")/lib.sh"
+DIR=$(cd "$(dirname "$0")" && pwd)
 WHO=${1:?usage: trinity.sh c|rust OUT [SECONDS]}
 OUT=${2:?}
 SECS=${3:-60}
@@ -115,12 +116,22 @@ total0=$(mem_total_kb)
 
 # The victims, in a namespace of trinity's own (see above); the script
 # below runs in it: it covers, lists the files (find -L -xdev, as nftw with
-# FTW_MOUNT and links followed), then runs trinity.
+# FTW_MOUNT and links followed), then runs trinity in rounds of ROUND
+# seconds: trinity opens one descriptor per file of its list, drawn at
+# random with repeats (40 draws for 40 files), so a file has none in a
+# third of the rounds; each round draws anew.  No -s: with a seed given,
+# trinity 2023.01 leaves its parent's rand() unseeded (init_seed() calls
+# srand() only for a seed of its own), and the parent draws the
+# descriptors: the same ones for every seed.  Each round's seed is in its
+# log ("Initial random seed").  At the end of each round its descriptors
+# (the children use the parent's) go to WORK/fds, then SIGINT: trinity
+# must stop within a minute.
+ROUND=${TRINITY_ROUND:-15}
+rounds=$(((SECS + ROUND - 1) / ROUND))
 work=$(mktemp -d /tmp/trinity.XXXXXX)
 mount -t tmpfs -o size=64m tmpfs "$work"
 mkdir "$work/empty" "$work/cwd"
-seed=${TRINITY_SEED:-$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}
-cat > "$work/run.sh" <<EOF
+cat > "$work/run.sh" <<RUN
 set -u
 empty=$work/empty
 cover() { mount --bind -o ro "\$empty" "\$1" 2> /dev/null || mount --bind "\$empty" "\$1"; }
@@ -137,30 +148,34 @@ find $MEM -type l | while read -r l; do
 done
 find -L $MEM -xdev -printf '%D %Y %p\\n' 2> /dev/null > $work/found
 cd $work/cwd
-exec trinity --dangerous -q -l off --stats -s $seed -C 2 -a 64 -V $MEM --enable-fds=pseudo \\
-	-c read -c write -c pread64 -c pwrite64 -c readv -c writev -c preadv -c pwritev \\
-	-c lseek -c open -c openat -c mmap
-EOF
+for ((r = 0; r < $rounds; r++)); do
+	trinity --dangerous --clowntown -q -l off --stats -C 2 -a 64 -V $MEM \\
+		--enable-fds=pseudo -c read -c write -c pread64 -c pwrite64 -c readv -c writev \\
+		-c preadv -c pwritev -c lseek -c open -c openat -c mmap > $work/log.\$r 2>&1 &
+	t=\$!
+	sleep $ROUND
+	for f in /proc/\$t/fd/*; do
+		l=\$(readlink "\$f") || continue
+		case "\$l" in $MEM*) echo "\$l \$(awk '/^flags:/ { print \$2 }' /proc/\$t/fdinfo/\${f##*/})" ;; esac
+	done >> $work/fds
+	kill -INT \$t
+	for ((i = 0; i < 60; i++)); do
+		kill -0 \$t 2> /dev/null || break
+		sleep 1
+	done
+	if kill -0 \$t 2> /dev/null; then
+		echo "round \$r: still running a minute after SIGINT; tasks in D state:" > $work/hung
+		ps -eo pid,stat,wchan:32,comm | awk '\$2 ~ /D/' >> $work/hung
+		pkill -KILL -f "trinity --dangerous"
+		exit 1
+	fi
+	wait \$t
+done
+RUN
 served_mark
 t0=$(date +%s)
-unshare --mount --propagation private bash "$work/run.sh" > "$OUT/trinity-$WHO.log" 2>&1 &
-pid=$!
-sleep "$SECS"
-kill -INT $pid 2> /dev/null
-# trinity stops its children and reports on SIGINT; a minute for that.
-for ((i = 0; i < 60; i++)); do
-	kill -0 $pid 2> /dev/null || break
-	sleep 1
-done
-if kill -0 $pid 2> /dev/null; then
-	hung=$(ps -eo pid,stat,wchan:32,comm | awk '$2 ~ /D/')
-	pkill -KILL -f "trinity --dangerous"
-	wait $pid
-	rc=hung
-else
-	wait $pid
-	rc=$?
-fi
+unshare --mount --propagation private bash "$work/run.sh" > "$work/run.log" 2>&1
+rc=$?
 secs=$(($(date +%s) - t0))
 # Every file of the driver reached: its function ran, this driver's.
 # ("online" is the driver core's file; its writes reach the driver only as
@@ -172,6 +187,9 @@ served "$T: its calls reached every file of the driver" "$WHO" state_show state_
 # system (FTW_MOUNT: nothing else is reported), no dangling link.
 dev=$(awk -v p="$MEM" '$3 == p { print $1 }' "$work/found")
 awk -v d="$dev" '$1 == d && $2 != "N" && $2 != "L" { print $3 }' "$work/found" > "$OUT/trinity-$WHO.victims"
+cat "$work/run.log" $(ls "$work"/log.* | sort -t. -k2 -n) > "$OUT/trinity-$WHO.log"
+summary=$(python3 "$DIR/trinity-stats.py" "$work/fds" "$work"/log.*)
+hung=$(cat "$work/hung" 2> /dev/null)
 umount "$work"
 rmdir "$work"
 
@@ -183,17 +201,17 @@ else
 	tap_not_ok "$T: its victim list is the memory root's files and memory$first-$((first + 7))'s, nothing through a link" \
 		"$(wc -l < "$OUT/trinity-$WHO.victims") paths; outside:" "$(head -10 <<< "$outside")"
 fi
-ran=$(grep -Eo "Ran [0-9]+ syscalls. Successes: [0-9]+ +Failures: [0-9]+" "$OUT/trinity-$WHO.log" | tail -1)
-if [ "$rc" = hung ]; then
-	tap_not_ok "$T: ran $SECS s and stopped on SIGINT" "still running a minute after SIGINT; tasks in D state:" "$hung"
-elif [ -z "$ran" ]; then
-	tap_not_ok "$T: ran $SECS s and stopped on SIGINT" "exit status $rc, no \"Ran N syscalls\" line; its log's end:" \
-		"$(tail -15 "$OUT/trinity-$WHO.log")"
+nran=$(grep -c '^\[main\] Ran ' "$OUT/trinity-$WHO.log")
+if [ -n "$hung" ]; then
+	tap_not_ok "$T: $rounds rounds of $ROUND s, each stopped by SIGINT" "$hung"
+elif [ "$rc" != 0 ] || [ "$nran" != "$rounds" ]; then
+	tap_not_ok "$T: $rounds rounds of $ROUND s, each stopped by SIGINT" \
+		"exit status $rc; $nran \"Ran N syscalls\" lines; the log's end:" "$(tail -15 "$OUT/trinity-$WHO.log")"
 else
-	tap_ok "$T: ran $SECS s and stopped on SIGINT within $((secs - SECS)) s ($ran)"
+	tap_ok "$T: $rounds rounds of $ROUND s, each stopped by SIGINT; $secs s in all ($(sed -n 's/^Ran //p' <<< "$summary"))"
 fi
-# Its errno counts per syscall (--stats), as diagnostics.
-grep -E '^ *[a-z0-9_]+ *:|^ +[A-Z]+:|^ +[0-9]+ ' "$OUT/trinity-$WHO.log" | head -60 | sed 's/^/# /'
+# Per file: trinity's descriptors; per syscall: its results (--stats).
+grep -v '^Ran ' <<< "$summary" | sed 's/^/# /'
 
 # Every block accounted for.
 why=()
@@ -218,5 +236,5 @@ if [ "$WHO" = rust ]; then
 	expect "$T: rmmod $DRV" "$(rmmod_retry $DRV 2>&1; echo "rc=$?")" "rc=0"
 fi
 echo "$auto" > $MEM/auto_online_blocks
-echo "# seed $seed (TRINITY_SEED), trinity's output: $OUT/trinity-$WHO.log"
+echo "# trinity's output: $OUT/trinity-$WHO.log"
 exit 0
