@@ -199,8 +199,8 @@ ensure_debugfs
 		TRINITY_SECONDS=300 TRINITY_ROUND=15
 		[ -r "$OUT/plan.env" ] && . "$OUT/plan.env"
 		export TRINITY_ROUND
-		run_test trinity/c bash "$DIR/trinity.sh" c "$OUT" "$TRINITY_SECONDS"
-		run_test trinity/rust bash "$DIR/trinity.sh" rust "$OUT" "$TRINITY_SECONDS"
+		run_test trinity/c bash "$DIR/trinity.sh" c "$OUT" "$RUST_MODULES" "$TRINITY_SECONDS"
+		run_test trinity/rust bash "$DIR/trinity.sh" rust "$OUT" "$RUST_MODULES" "$TRINITY_SECONDS"
 		;;
 	kasan)
 		suite_tests kasan

@@ -28,12 +28,14 @@ set -u
 # exactly the blocks onlined and offlined, HardwareCorrupted equal to the
 # poisoned pages of /proc/kpageflags).  run_test scans the kernel log.
 #
-# usage: trinity.sh c|rust OUT [SECONDS]
+# usage: trinity.sh c|rust OUT RUST_MODULES [SECONDS]
+#   RUST_MODULES: where memblock_unprobe.ko was built
 . "$(dirname "$0")/lib.sh"
 DIR=$(cd "$(dirname "$0")" && pwd)
-WHO=${1:?usage: trinity.sh c|rust OUT [SECONDS]}
+WHO=${1:?usage: trinity.sh c|rust OUT RUST_MODULES [SECONDS]}
 OUT=${2:?}
-SECS=${3:-60}
+MODS=${3:?}
+SECS=${4:-60}
 DRV=rust_memory_block
 case "$WHO" in
 c) label="the built-in driver" ;;
@@ -134,21 +136,26 @@ mkdir "$work/empty" "$work/cwd"
 cat > "$work/run.sh" <<RUN
 set -u
 empty=$work/empty
-cover() { mount --bind -o ro "\$empty" "\$1" 2> /dev/null || mount --bind "\$empty" "\$1"; }
-for d in $MEM/memory*; do
-	n=\${d##*memory}
-	[ "\$n" -ge $first ] && [ "\$n" -lt $((first + 8)) ] || cover "\$d"
-done
-for d in $MEM/power $MEM/memory*/power; do
-	[ -d "\$d" ] && cover "\$d"
-done
-find $MEM -type l | while read -r l; do
-	t=\$(readlink -f "\$l")
-	[ -d "\$t" ] && cover "\$t"
-done
-find -L $MEM -xdev -printf '%D %Y %p\\n' 2> /dev/null > $work/found
+cover() { mountpoint -q "\$1" || mount --bind -o ro "\$empty" "\$1" 2> /dev/null || mount --bind "\$empty" "\$1"; }
+cover_all() {
+	for d in $MEM/memory*; do
+		n=\${d##*memory}
+		[ "\$n" -ge $first ] && [ "\$n" -lt $((first + 8)) ] || cover "\$d"
+	done
+	for d in $MEM/power $MEM/memory*/power; do
+		[ -d "\$d" ] && cover "\$d"
+	done
+	find $MEM -type l | while read -r l; do
+		t=\$(readlink -f "\$l")
+		[ -d "\$t" ] && cover "\$t"
+	done
+}
 cd $work/cwd
 for ((r = 0; r < $rounds; r++)); do
+	# Before each round (a probe may have added a block): the covers,
+	# then the list this round's trinity will make.
+	cover_all
+	find -L $MEM -xdev -printf '%D %Y %p\\n' 2> /dev/null > $work/found.\$r
 	trinity --dangerous --clowntown -q -l off --stats -C 2 -a 64 -V $MEM \\
 		--enable-fds=pseudo -c read -c write -c pread64 -c pwrite64 -c readv -c writev \\
 		-c preadv -c pwritev -c lseek -c open -c openat -c mmap > $work/log.\$r 2>&1 &
@@ -183,10 +190,11 @@ secs=$(($(date +%s) - t0))
 served "$T: its calls reached every file of the driver" "$WHO" state_show state_store \
 	phys_index_show phys_device_show removable_show valid_zones_show probe_store \
 	auto_online_blocks_show auto_online_blocks_store soft_offline_page_store hard_offline_page_store
-# The victims as nftw gives them to trinity: on the memory root's file
-# system (FTW_MOUNT: nothing else is reported), no dangling link.
-dev=$(awk -v p="$MEM" '$3 == p { print $1 }' "$work/found")
-awk -v d="$dev" '$1 == d && $2 != "N" && $2 != "L" { print $3 }' "$work/found" > "$OUT/trinity-$WHO.victims"
+# The victims as nftw gives them to trinity, in every round: on the memory
+# root's file system (FTW_MOUNT: nothing else is reported), no dangling
+# link.
+dev=$(awk -v p="$MEM" '$3 == p { print $1; exit }' "$work/found.0")
+cat "$work"/found.* | awk -v d="$dev" '$1 == d && $2 != "N" && $2 != "L" { print $3 }' | sort -u > "$OUT/trinity-$WHO.victims"
 cat "$work/run.log" $(ls "$work"/log.* | sort -t. -k2 -n) > "$OUT/trinity-$WHO.log"
 summary=$(python3 "$DIR/trinity-stats.py" "$work/fds" "$work"/log.*)
 hung=$(cat "$work/hung" 2> /dev/null)
@@ -196,9 +204,9 @@ rmdir "$work"
 outside=$(grep -Ev "^$MEM(/[a-z_]+|/memory[0-9]+(/[a-z_]+)?)?\$" "$OUT/trinity-$WHO.victims")
 blocks=$(grep -Eo "^$MEM/memory[0-9]+\$" "$OUT/trinity-$WHO.victims" | sed 's,.*/,,' | sort -V | tr '\n' ' ')
 if [ -z "$outside" ] && [ -s "$OUT/trinity-$WHO.victims" ]; then
-	tap_ok "$T: its victim list is the memory root's files and memory$first-$((first + 7))'s, nothing through a link ($(wc -l < "$OUT/trinity-$WHO.victims") paths; blocks: ${blocks% })"
+	tap_ok "$T: its victim lists are the memory root's files and memory$first-$((first + 7))'s, nothing through a link ($(wc -l < "$OUT/trinity-$WHO.victims") paths in all; blocks: ${blocks% })"
 else
-	tap_not_ok "$T: its victim list is the memory root's files and memory$first-$((first + 7))'s, nothing through a link" \
+	tap_not_ok "$T: its victim lists are the memory root's files and memory$first-$((first + 7))'s, nothing through a link" \
 		"$(wc -l < "$OUT/trinity-$WHO.victims") paths; outside:" "$(head -10 <<< "$outside")"
 fi
 nran=$(grep -c '^\[main\] Ran ' "$OUT/trinity-$WHO.log")
@@ -213,10 +221,17 @@ fi
 # Per file: trinity's descriptors; per syscall: its results (--stats).
 grep -v '^Ran ' <<< "$summary" | sed 's/^/# /'
 
-# Every block accounted for.
+# Every block accounted for.  A block trinity's probes added (the probe
+# file takes any block-aligned address under either driver: a number such
+# as 2147483648 adds the PCI hole at 2 GiB) must be offline: no round saw
+# its files unless it is in memory32-39.  Then it is removed again.
 why=()
-[ "$(memory_blocks | tr '\n' ' ')" = "$blocks0" ] ||
-	why+=("blocks before: $blocks0" "blocks after:  $(memory_blocks | tr '\n' ' ')")
+added=$(comm -13 <(tr ' ' '\n' <<< "$blocks0" | sort) <(memory_blocks | sort) | sort -V | tr '\n' ' ')
+gone=$(comm -23 <(tr ' ' '\n' <<< "$blocks0" | sort) <(memory_blocks | sort) | sort -V | tr '\n' ' ')
+[ -z "$gone" ] || why+=("blocks gone: $gone")
+for b in $added; do
+	[ "$(cat $MEM/$b/state)" = offline ] || why+=("$b, added by a probe, is $(cat $MEM/$b/state)")
+done
 bad=$(grep -LEx 'online|offline' $MEM/memory*/state)
 [ -z "$bad" ] || why+=("states neither online nor offline: $bad")
 online1=$(online_blocks)
@@ -227,13 +242,22 @@ hwc=$(hw_corrupted_kb)
 poisoned=$(poisoned_kb)
 [ "$hwc" = "$poisoned" ] || why+=("HardwareCorrupted $hwc kB, poisoned pages in /proc/kpageflags $poisoned kB")
 if [ ${#why[@]} = 0 ]; then
-	tap_ok "$T: every block accounted for (${blocks0% }: the same; online blocks $online0 -> $online1, MemTotal $total0 -> $total1 kB; HardwareCorrupted $hwc kB = the poisoned pages)"
+	tap_ok "$T: every block accounted for (${blocks0% }: all there${added:+; added by its probes, offline: ${added% }}; online blocks $online0 -> $online1, MemTotal $total0 -> $total1 kB; HardwareCorrupted $hwc kB = the poisoned pages)"
 else
 	tap_not_ok "$T: every block accounted for" "${why[@]}"
 fi
 
 if [ "$WHO" = rust ]; then
 	expect "$T: rmmod $DRV" "$(rmmod_retry $DRV 2>&1; echo "rc=$?")" "rc=0"
+fi
+# The blocks trinity's probes added, removed (offline ones only).
+if [ -n "$added" ]; then
+	insmod "$MODS/memblock_unprobe.ko" 2> /dev/null
+	for b in $added; do
+		[ "$(cat $MEM/$b/state)" = offline ] &&
+			echo $((${b#memory} * bs)) > /sys/module/memblock_unprobe/parameters/remove
+	done
+	rmmod memblock_unprobe
 fi
 echo "$auto" > $MEM/auto_online_blocks
 echo "# trinity's output: $OUT/trinity-$WHO.log"
