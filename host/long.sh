@@ -62,8 +62,10 @@ faults)
 	;;
 trinity)
 	TRINITY_SECONDS=${TRINITY_SECONDS:-300}
-	TRINITY_ROUND=${TRINITY_ROUND:-15}
-	timeout=$((900 + 3 * TRINITY_SECONDS))
+	TRINITY_ROUND=${TRINITY_ROUND:-30}
+	# A round takes about 30 s more than its length under TCG (the
+	# covers, trinity's start and stop, the descriptors' census).
+	timeout=$((900 + 2 * (TRINITY_SECONDS + 45 * ((TRINITY_SECONDS + TRINITY_ROUND - 1) / TRINITY_ROUND))))
 	say "trinity, $TRINITY_SECONDS s under each driver in rounds of $TRINITY_ROUND s; booting (at most $timeout s)"
 	plan_env "$OUT/trinity" TRINITY_SECONDS TRINITY_ROUND
 	;;

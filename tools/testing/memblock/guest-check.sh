@@ -196,7 +196,7 @@ ensure_debugfs
 		run_test faults/faults env FAILNTH_STEP="$FAILNTH_STEP" bash "$DIR/faults.sh" "$RUST_MODULES" "$OUT"
 		;;
 	trinity)
-		TRINITY_SECONDS=300 TRINITY_ROUND=15
+		TRINITY_SECONDS=300 TRINITY_ROUND=30
 		[ -r "$OUT/plan.env" ] && . "$OUT/plan.env"
 		export TRINITY_ROUND
 		run_test trinity/c bash "$DIR/trinity.sh" c "$OUT" "$RUST_MODULES" "$TRINITY_SECONDS"
