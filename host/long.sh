@@ -66,6 +66,9 @@ trinity)
 	# A round takes about 30 s more than its length under TCG (the
 	# covers, trinity's start and stop, the descriptors' census).
 	timeout=$((900 + 2 * (TRINITY_SECONDS + 45 * ((TRINITY_SECONDS + TRINITY_ROUND - 1) / TRINITY_ROUND))))
+	# Its bad writes fill the kernel log (uevent, dump_page(), memory
+	# failure): room for all of it, for the splat scan's whole log.
+	append=log_buf_len=64M
 	say "trinity, $TRINITY_SECONDS s under each driver in rounds of $TRINITY_ROUND s; booting (at most $timeout s)"
 	plan_env "$OUT/trinity" TRINITY_SECONDS TRINITY_ROUND
 	;;

@@ -152,8 +152,16 @@ cover_all() {
 }
 cd $work/cwd
 for ((r = 0; r < $rounds; r++)); do
-	# Before each round (a probe may have added a block): the covers,
-	# then the list this round's trinity will make.
+	# Before each round (a probe may have added a block): what the last
+	# one left (auto_online_blocks, blocks outside memory$first-$((first + 7))
+	# not covered yet, with their states), the covers, then the list this
+	# round's trinity will make.
+	new=
+	for d in $MEM/memory*; do
+		n=\${d##*memory}
+		[ "\$n" -ge $first ] && [ "\$n" -lt $((first + 8)) ] || mountpoint -q "\$d" || new+=" memory\$n \$(cat \$d/state)"
+	done
+	echo "before round \$r: auto_online_blocks \$(cat $MEM/auto_online_blocks)\${new:+; new blocks:\$new}" >> $work/rounds
 	cover_all
 	find -L $MEM -xdev -printf '%D %Y %p\\n' 2> /dev/null > $work/found.\$r
 	trinity --dangerous --clowntown -q -l off --stats -C 2 -a 64 -V $MEM \\
@@ -198,6 +206,7 @@ cat "$work"/found.* | awk -v d="$dev" '$1 == d && $2 != "N" && $2 != "L" { print
 cat "$work/run.log" $(ls "$work"/log.* | sort -t. -k2 -n) > "$OUT/trinity-$WHO.log"
 summary=$(python3 "$DIR/trinity-stats.py" "$work/fds" "$work"/log.*)
 hung=$(cat "$work/hung" 2> /dev/null)
+rounds_seen=$(cat "$work/rounds")
 umount "$work"
 rmdir "$work"
 
@@ -219,6 +228,8 @@ elif [ "$rc" != 0 ] || [ "$nran" != "$rounds" ]; then
 else
 	tap_ok "$T: $rounds rounds of $ROUND s, each stopped by SIGINT; $secs s in all ($(sed -n 's/^Ran //p' <<< "$summary"))"
 fi
+printf '%s\n' "$rounds_seen" | sed 's/^/# /'
+echo "# after the last round: auto_online_blocks $(cat $MEM/auto_online_blocks)"
 # Per file: trinity's descriptors; per syscall: its results (--stats).
 grep -v '^Ran ' <<< "$summary" | sed 's/^/# /'
 
