@@ -6,22 +6,22 @@ set -u
 # for SECONDS under one driver (c: the built-in one; rust:
 # rust_memory_block, loaded here and unloaded at the end).
 #
-# Confinement.  trinity opens up to 250 files of its victim list (made by
-# nftw(3), which follows symbolic links when a victim path is given) and
-# hands their descriptors to the syscalls.  From /sys/devices/system/memory
-# the links lead everywhere: memoryN/node0 to the node's and the CPUs'
-# files (cpuN/online among them), subsystem to /sys/bus/memory.  So
-# trinity runs in a mount namespace of its own in which an empty read-only
-# directory covers: the boot blocks memory0-31 (they are not ours to
-# offline, and without them the 250 descriptors cover every file of the
-# root and of memory32-39 several times), every power/ directory (runtime
-# PM, the driver core's), and the target of every link left.  nftw does not
-# cross into another file system (FTW_MOUNT), so the list is the root's
-# files and memory32-39's; find -L -xdev, which walks the same way, shows
-# it before trinity starts.
+# Confinement.  trinity's victim list is made by nftw(3), which follows
+# symbolic links when a victim path is given, and it hands descriptors of
+# those files to the syscalls.  From /sys/devices/system/memory the links
+# lead everywhere: memoryN/node0 to the node's and the CPUs' files
+# (cpuN/online among them), subsystem to /sys/bus/memory.  So trinity runs
+# in a mount namespace of its own in which an empty read-only directory
+# covers the boot blocks memory0-31 (not ours to offline), any block a
+# probe adds outside memory32-39, every power/ directory (runtime PM, the
+# driver core's) and the target of every link left.  nftw does not cross
+# into another file system (FTW_MOUNT), so the list is the root's files
+# and memory32-39's; find -L -xdev, which walks the same way, shows it
+# before each round.  probe and auto_online_blocks are never open in the
+# same round (see the rounds below).
 #
-# Results: the list is confined; trinity ran for SECONDS and exited by
-# itself (no hang) with its syscalls counted; its calls reached the files
+# Results: the list is confined; trinity ran its rounds, each stopped by
+# SIGINT (no hang) with its syscalls counted; its calls reached the files
 # (the driver's functions behind every file ran: per-file counts, and they
 # were this driver's, none of the other's); afterwards every block is
 # accounted for (the same blocks, each online or offline, MemTotal moved by
