@@ -72,19 +72,42 @@ boot_verdict() {
 	fi
 }
 
-# run_plan PLAN TIMEOUT EXTRA_APPEND [EXTRA_QEMU_OPTS]: one boot running
-# guest-check.sh PLAN.
-# Its results are read whatever happened: those it did not give are counted
-# missing against tests.list.
-run_plan() {
-	local plan=$1 timeout=$2 append=$3 t0 secs rc
+# children_cpu VAR: sets VAR to the CPU time, in clock ticks, of this
+# shell's waited-for children and their descendants so far (user and
+# system; no subshell, whose children would not be ours).  Around a boot:
+# QEMU's (both vCPUs) and vng's; against the boot's wall time, how much of
+# the host's CPUs the guest kept busy.
+children_cpu() {
+	local f
+	read -ra f < "/proc/$BASHPID/stat"
+	printf -v "$1" %d $((f[15] + f[16]))
+}
+
+# boot_plan PLAN TIMEOUT EXTRA_APPEND [EXTRA_QEMU_OPTS]: one boot running
+# guest-check.sh PLAN; its exit status, wall time and CPU time go to
+# OUT/PLAN/boot.env for collect_plan (which gathers the results in
+# make check's order after all the boots).
+boot_plan() {
+	local plan=$1 timeout=$2 append=$3 t0 secs rc cpu0 cpu
 	mkdir -p "$OUT/$plan"
 	t0=$(date +%s)
+	children_cpu cpu0
 	GUEST_APPEND="$GUEST_APPEND $append" GUEST_QEMU_OPTS="$GUEST_QEMU_OPTS ${4:-}" boot_guest "$timeout" "$OUT/console-$plan.log" "$OUT/$plan" -- \
 		"$MB/guest-check.sh" "$plan" "$OUT/$plan" "$TREE" "$KSFT" "$RUST_MODULES"
 	rc=$?
 	secs=$(( $(date +%s) - t0 ))
-	TIMES+=("$plan $secs s")
+	children_cpu cpu
+	printf 'rc=%d secs=%d cpu=%d\n' "$rc" "$secs" $(((cpu - cpu0) / $(getconf CLK_TCK))) > "$OUT/$plan/boot.env"
+}
+
+# collect_plan PLAN: the boot's verdict and time, then its results, read
+# whatever happened: those it did not give are counted missing against
+# tests.list.
+collect_plan() {
+	local plan=$1 rc=none secs=0 cpu=0
+	# shellcheck disable=SC1091
+	[ -r "$OUT/$plan/boot.env" ] && . "$OUT/$plan/boot.env"
+	TIMES+=("$plan $secs s (cpu $cpu s)")
 	boot_verdict "$plan" "$rc" "$secs"
 	[ -f "$OUT/$plan/results.tap" ] || return 0
 	while IFS= read -r l; do
@@ -93,6 +116,13 @@ run_plan() {
 		'ok - '*|'not ok - '*|'# '*) add "$l" ;;
 		esac
 	done < "$OUT/$plan/results.tap"
+}
+
+# run_plan PLAN TIMEOUT EXTRA_APPEND [EXTRA_QEMU_OPTS]: boot_plan, then
+# collect_plan.
+run_plan() {
+	boot_plan "$@"
+	collect_plan "$1"
 }
 
 # test_modules DIR [NAME]: builds the test modules of
