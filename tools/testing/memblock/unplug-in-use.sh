@@ -57,17 +57,24 @@ kn_deps() {
 		/^ -> \[[0-9a-f]+\] kn->active/ { to = $0; sub(/^ -> \[[0-9a-f]+\] /, "", to); print from " -> " to }' \
 		/proc/lockdep | sort -u
 }
-# users SECONDS read|write FILE...: read each FILE, or write 1 to it (one
-# descriptor each), until it is gone (ENODEV) or SECONDS passed; prints
-# "CALLS LEFT ERRORS".
+# users SECONDS READY read|write FILE...: read each FILE, or write 1 to it
+# (one descriptor each), until it is gone (ENODEV) or SECONDS passed;
+# prints "CALLS LEFT ERRORS".  READY is created once the files are open
+# and each had a call (the unplug waits for it: under load a user started
+# late would find the files gone).
 users() {
 	/usr/bin/python3 - "$@" <<'PY'
 import errno, os, sys, time
 end = time.monotonic() + float(sys.argv[1])
-write = sys.argv[2] == "write"
-fds = {f: os.open(f, os.O_WRONLY if write else os.O_RDONLY) for f in sys.argv[3:]}
+ready = sys.argv[2]
+write = sys.argv[3] == "write"
+fds = {f: os.open(f, os.O_WRONLY if write else os.O_RDONLY) for f in sys.argv[4:]}
 calls, bad = 0, []
+passes = 0
 while fds and time.monotonic() < end:
+    if passes == 1:
+        open(ready, "w").close()
+    passes += 1
     for f in list(fds):
         try:
             if write:
@@ -119,10 +126,11 @@ for c in $(seq "$CYCLES"); do
 	# A writer and a reader per block, started before the unplug request.
 	rdir=$(mktemp -d)
 	for b in $plugged; do
-		users 200 write $MEM/$b/online > "$rdir/$b.online" &
-		users 200 read $MEM/$b/state $MEM/$b/valid_zones > "$rdir/$b.state+valid_zones" &
+		users 200 "$rdir/$b.online.ready" write $MEM/$b/online > "$rdir/$b.online" &
+		users 200 "$rdir/$b.sv.ready" read $MEM/$b/state $MEM/$b/valid_zones > "$rdir/$b.state+valid_zones" &
 	done
-	sleep 1
+	all_ready() { [ "$(ls "$rdir" | grep -c '\.ready$')" = "$((2 * $(wc -w <<< "$plugged")))" ]; }
+	wait_for 120 all_ready || why+=("cycle $c: the writers and readers did not all start in 120 s")
 	r=$(unplug "$c")
 	back() { [ "$(mem_total_kb)" = "$total0" ] && [ -z "$(blocks_added "$before")" ]; }
 	if ! ok_replies "$r" || ! wait_for 180 back; then
@@ -134,6 +142,7 @@ for c in $(seq "$CYCLES"); do
 	fi
 	wait
 	for f in "$rdir"/*; do
+		case "$f" in *.ready) continue ;; esac
 		read -r n left bad < "$f"
 		case "$f" in *.online) writes=$((writes + n)) ;; *) reads=$((reads + n)) ;; esac
 		[ "$left" = 0 ] || rbad+=("cycle $c: ${f##*/} still readable after the unplug")
