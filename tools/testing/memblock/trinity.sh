@@ -157,6 +157,11 @@ for ((r = 0; r < $rounds; r++)); do
 	# one left (auto_online_blocks, blocks outside memory$first-$((first + 7))
 	# not covered yet, with their states), the covers, then the list this
 	# round's trinity will make.
+	# (probe and auto_online_blocks uncovered first: the last round
+	# covered one of them.)
+	for f in $MEM/probe $MEM/auto_online_blocks; do
+		mountpoint -q "\$f" && umount "\$f"
+	done
 	new=
 	for d in $MEM/memory*; do
 		n=\${d##*memory}
@@ -169,9 +174,6 @@ for ((r = 0; r < $rounds; r++)); do
 	# probe takes any address (2147483648: the PCI hole at 2 GiB); with
 	# both, it onlined the hole as RAM.  Even rounds: probe covered; odd
 	# rounds: auto_online_blocks offline again, then covered.
-	for f in $MEM/probe $MEM/auto_online_blocks; do
-		mountpoint -q "\$f" && umount "\$f"
-	done
 	if [ \$((r % 2)) = 0 ]; then
 		mount --bind $work/empty-file $MEM/probe
 	else
