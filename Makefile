@@ -16,7 +16,7 @@ export BUILD
 CONFIG_INPUTS := configs/guest.config host/config.sh \
 	$(wildcard patches/*) $(shell find rust samples -name 'Kconfig*' 2>/dev/null)
 
-.PHONY: all run check fuzz soak faults trinity kasan deps prepare config build build-base bisect-check lockdep-control clean distclean help
+.PHONY: all run check fuzz soak faults trinity bench kasan deps prepare config build build-base bisect-check lockdep-control clean distclean help
 
 all: build
 
@@ -69,6 +69,11 @@ faults: build
 trinity: build
 	@bash host/deps.sh trinity
 	@bash host/long.sh trinity
+
+# The built-in driver against the Rust one, timed in one boot: a table,
+# build/out-bench/bench/bench.json and two plots (BENCH_ROUNDS, 7 of each).
+bench: build
+	@bash host/bench.sh
 
 # The Rust tests on a kernel with KASAN (its own tree, build/linux-kasan:
 # a whole build the first time), and KASAN's self-test.

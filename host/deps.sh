@@ -17,6 +17,7 @@ APT_PKGS=(
 	flex bison bc libelf-dev libssl-dev cpio kmod zstd xz-utils
 	ccache make perl procps python3 rsync
 	qemu-system-x86 udev util-linux
+	python3-matplotlib
 )
 [ "${1:-}" != trinity ] || APT_PKGS+=(trinity)
 BINDGEN_VERSION=0.69.5

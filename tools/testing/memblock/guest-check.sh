@@ -37,6 +37,8 @@
 #                (faults.sh; FAILNTH_STEP in OUT/plan.env)
 #   PLAN trinity: trinity on the memory block files under each driver
 #                (trinity.sh; TRINITY_SECONDS, TRINITY_ROUND in OUT/plan.env)
+#   PLAN bench:  the built-in driver against the Rust one, timed (bench.sh;
+#                BENCH_ROUNDS and bench.py's BENCH_* in OUT/plan.env)
 #   PLAN kasan:  the suite on the KASAN kernel, then KASAN's self-test (a
 #                use-after-free in a module)
 #   PLAN splat:  the splat detector's self-test (every kind of report it
@@ -201,6 +203,12 @@ ensure_debugfs
 		export TRINITY_ROUND
 		run_test trinity/c bash "$DIR/trinity.sh" c "$OUT" "$RUST_MODULES" "$TRINITY_SECONDS"
 		run_test trinity/rust bash "$DIR/trinity.sh" rust "$OUT" "$RUST_MODULES" "$TRINITY_SECONDS"
+		;;
+	bench)
+		BENCH_ROUNDS=7
+		# shellcheck disable=SC1091
+		[ -r "$OUT/plan.env" ] && { set -a; . "$OUT/plan.env"; set +a; }
+		run_test bench/bench bash "$DIR/bench.sh" "$RUST_MODULES" "$OUT" "$BENCH_ROUNDS"
 		;;
 	kasan)
 		suite_tests kasan
