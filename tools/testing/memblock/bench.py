@@ -54,7 +54,7 @@ import sys
 import threading
 import time
 
-from memtest import MEM, errname, write
+from memtest import MEM, errname, qmp, wait, write
 
 OUT, ROUNDS, KO = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 ENV = {k: int(os.environ.get("BENCH_" + k, d)) for k, d in (
@@ -146,33 +146,6 @@ def unload():
         e = ctypes.get_errno()
         if e not in (errno.EWOULDBLOCK, errno.EBUSY) or time.monotonic() > end:
             return errname(e), d
-
-
-def qmp(cmd):
-    """One QMP command through the host's relay (lib.sh's qmp)."""
-    rid = "%d" % time.time_ns()
-    with open("%s/%s.tmp" % (QMP_DIR, rid), "w") as f:
-        f.write(json.dumps(cmd) + "\n")
-    os.rename("%s/%s.tmp" % (QMP_DIR, rid), "%s/%s.req" % (QMP_DIR, rid))
-    resp = "%s/%s.resp" % (QMP_DIR, rid)
-    end = time.time() + 60
-    while time.time() < end:
-        if os.path.exists(resp):
-            with open(resp) as f:
-                r = json.loads(f.read())
-            os.unlink(resp)
-            return r
-        time.sleep(0.1)
-    return {"error": "no reply from the QMP relay in 60 s"}
-
-
-def wait(cond, secs):
-    end = time.time() + secs
-    while not cond():
-        if time.time() > end:
-            return False
-        time.sleep(0.2)
-    return True
 
 
 def served_counts():

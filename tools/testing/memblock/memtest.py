@@ -4,7 +4,10 @@ as root without CAP_SYS_ADMIN and as uid 65534, with the errno's name as
 the result, and the blocks of the guest they need to find."""
 import ctypes
 import errno
+import json
 import os
+import threading
+import time
 
 MEM = "/sys/devices/system/memory"
 
@@ -104,3 +107,33 @@ def attempt(who, path, data, offset=0):
     os.close(r)
     os.waitpid(pid, 0)
     return result
+
+
+def qmp(cmd):
+    """One QMP command through the host's relay (lib.sh's qmp; its folder in
+    QMP_DIR): the reply, or {"error": ...} after 60 s without one."""
+    qdir = os.environ["QMP_DIR"]
+    rid = "%d%d" % (time.time_ns(), threading.get_ident())
+    with open("%s/%s.tmp" % (qdir, rid), "w") as f:
+        f.write(json.dumps(cmd) + "\n")
+    os.rename("%s/%s.tmp" % (qdir, rid), "%s/%s.req" % (qdir, rid))
+    resp = "%s/%s.resp" % (qdir, rid)
+    end = time.time() + 60
+    while time.time() < end:
+        if os.path.exists(resp):
+            with open(resp) as f:
+                r = json.loads(f.read())
+            os.unlink(resp)
+            return r
+        time.sleep(0.1)
+    return {"error": "no reply from the QMP relay in 60 s"}
+
+
+def wait(cond, secs):
+    """Polls COND every 0.2 s: True once it holds, False after SECS."""
+    end = time.time() + secs
+    while not cond():
+        if time.time() > end:
+            return False
+        time.sleep(0.2)
+    return True

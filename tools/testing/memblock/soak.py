@@ -45,7 +45,7 @@ import sys
 import threading
 import time
 
-from memtest import MEM, errname, write
+from memtest import MEM, errname, qmp, wait, write
 
 SECONDS, OUT, KO, UNPROBE = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
 P, W1, W2 = (int(x) for x in sys.argv[5:8])
@@ -100,33 +100,6 @@ def meminfo(key):
 
 def blocks():
     return sorted(int(os.path.basename(d)[6:]) for d in glob.glob(MEM + "/memory[0-9]*"))
-
-
-def qmp(cmd):
-    """One QMP command through the host's relay (lib.sh's qmp)."""
-    rid = "%d%d" % (time.time_ns(), threading.get_ident())
-    with open("%s/%s.tmp" % (QMP_DIR, rid), "w") as f:
-        f.write(json.dumps(cmd) + "\n")
-    os.rename("%s/%s.tmp" % (QMP_DIR, rid), "%s/%s.req" % (QMP_DIR, rid))
-    resp = "%s/%s.resp" % (QMP_DIR, rid)
-    end = time.time() + 60
-    while time.time() < end:
-        if os.path.exists(resp):
-            with open(resp) as f:
-                r = json.loads(f.read())
-            os.unlink(resp)
-            return r
-        time.sleep(0.1)
-    return {"error": "no reply from the QMP relay in 60 s"}
-
-
-def wait(cond, secs):
-    end = time.time() + secs
-    while not cond():
-        if time.time() > end:
-            return False
-        time.sleep(0.2)
-    return True
 
 
 class Gate:
