@@ -218,12 +218,15 @@ def writers(rnd, side, mine):
 
     def work(i, b):
         data = (b"offline", b"online_movable")
-        n = 0
+        n = tries = 0
         while time.monotonic() < end or n % 2:
             r = write(blk(b) + "/state", data[n % 2])
             if r != "OK":
                 must("writer memory%d %s" % (b, data[n % 2].decode()), r)
-                if n % 2 == 0:
+                tries += 1
+                # An offline refused leaves the block online: stop.  An
+                # online refused is tried again (the block must end online).
+                if n % 2 == 0 or tries > 10:
                     break
                 continue
             n += 1
