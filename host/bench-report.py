@@ -85,6 +85,10 @@ def main():
             continue
         k = SCALE[unit]
         mc, mr = statistics.median(c), statistics.median(r)
+        if not mc or not mr:
+            rows.append("%-46s %-8s %s" % (what, unit, "a median of 0 (built-in %g, Rust %g): no ratio"
+                                           % (mc / k, mr / k)))
+            continue
         ratio = (mc / mr) if higher else (mr / mc)
         prs = []
         for ci, ri in pairs(order):
@@ -92,12 +96,15 @@ def main():
             rv = [s["value"] for s in by[(op, "rust")] if s["round"] == ri]
             if cv and rv:
                 a, b = statistics.median(cv), statistics.median(rv)
-                prs.append(a / b if higher else b / a)
+                if a and b:
+                    prs.append(a / b if higher else b / a)
         spread = "%.2f-%.2f" % (min(prs), max(prs)) if prs else "-"
         rows.append("%-46s %-8s %24s %24s %7.2f %15s" % (
             what, unit, "%.3g (%.3g-%.3g)" % (mc / k, min(c) / k, max(c) / k),
             "%.3g (%.3g-%.3g)" % (mr / k, min(r) / k, max(r) / k), ratio, spread))
-        plot.append((op, ratio, min(prs) if prs else ratio, max(prs) if prs else ratio))
+        # The pooled median's ratio can lie outside the pairs' range: the
+        # bars span both.
+        plot.append((op, ratio, min(prs + [ratio]), max(prs + [ratio])))
     ho = d["handover"]
     if ho:
         xs = [h["blocks"] for h in ho]

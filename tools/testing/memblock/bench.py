@@ -49,6 +49,7 @@ import glob
 import json
 import mmap
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -71,6 +72,7 @@ GIB = 1 << 30
 with open(MEM + "/block_size_bytes") as f:
     BS = int(f.read(), 16)
 FREE = [b for b in range((1 << 32) // BS, (5 << 30) // BS)]
+assert len(FREE) == 8, "bench.py expects 128 MiB blocks (memory32-39 past mem=4G)"
 libc = ctypes.CDLL(None, use_errno=True)
 now = time.perf_counter_ns
 T0 = time.monotonic()
@@ -118,7 +120,11 @@ def blocks():
 
 
 def state(b):
-    return read_file(blk(b) + "/state").decode().strip()
+    """B's state, or None if B is not there."""
+    try:
+        return read_file(blk(b) + "/state").decode().strip()
+    except FileNotFoundError:
+        return None
 
 
 def load():
@@ -181,7 +187,8 @@ def show_served(rnd, side, b):
     served.append({"round": rnd, "side": side, "events": fired})
     own = "rs_" if side == "rust" else "c_"
     other = "c_" if side == "rust" else "rs_"
-    missing = [e for e in (own + "state_show", own + "state_store") if e not in fired]
+    ops = ("rs_online", "rs_offline") if side == "rust" else ("c_change_state",)
+    missing = [e for e in (own + "state_show", own + "state_store") + ops if e not in fired]
     wrong = [e for e in fired if e.startswith(other)]
     if missing or wrong:
         errors.append("round %d (%s): served-by: missing %s, the other driver's %s (fired: %s)"
@@ -278,18 +285,37 @@ def hog(size):
     r, w = os.pipe()
     pid = os.fork()
     if pid == 0:
-        os.close(r)
-        m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
-        chunk = b"\1" * (1 << 20)
-        for _ in range(size >> 20):
-            m.write(chunk)
-        os.write(w, b".")
-        time.sleep(3600)
+        # Never back into the parent's code (its finally clauses unload
+        # the module): any failure ends the child here.
+        try:
+            os.close(r)
+            libc.prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
+            m = mmap.mmap(-1, size, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+            chunk = b"\1" * (1 << 20)
+            for _ in range(size >> 20):
+                m.write(chunk)
+            os.write(w, b".")
+            time.sleep(3600)
+        except BaseException:
+            pass
         os._exit(0)
     os.close(w)
     os.read(r, 1)
     os.close(r)
     return pid
+
+
+class Timeout(Exception):
+    pass
+
+
+def alarm(secs):
+    """SIGALRM in SECS (0: off) raising Timeout: a write that blocks (an
+    offline retrying its migration) is interrupted."""
+    def handler(_sig, _frame):
+        raise Timeout()
+    signal.signal(signal.SIGALRM, handler)
+    signal.setitimer(signal.ITIMER_REAL, secs)
 
 
 def reads_during_offline(rnd, side, victim, reader):
@@ -308,20 +334,30 @@ def reads_during_offline(rnd, side, victim, reader):
         while not done.is_set():
             pairs.append(read_pair(reader))
     th = threading.Thread(target=read_loop)
-    th.start()
-    time.sleep(0.05)
-    t0 = now()
-    r = write(blk(victim) + "/state", b"offline")
-    t1 = now()
-    done.set()
-    th.join()
-    os.kill(pid, 9)
-    os.waitpid(pid, 0)
-    must("offline memory%d under the reader" % victim, r, ("OK", "EBUSY"))
-    inside = [b - a for a, b in pairs if a >= t0 and b <= t1]
-    for d in inside:
-        sample(rnd, side, "read_during_offline", d)
-    sample(rnd, side, "offline_under_reads", t1 - t0)
+    try:
+        th.start()
+        time.sleep(0.05)
+        t0 = now()
+        alarm(120)
+        try:
+            r = write(blk(victim) + "/state", b"offline")
+        except Timeout:
+            r = "a timeout (120 s)"
+        finally:
+            alarm(0)
+        t1 = now()
+    finally:
+        done.set()
+        if th.ident:
+            th.join()
+        os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    # Timed only if it went through: a refused offline (EBUSY) is no
+    # offline's time.
+    if must("offline memory%d under the reader" % victim, r, ("OK", "EBUSY")) == "OK":
+        for d in [b - a for a, b in pairs if a >= t0 and b <= t1]:
+            sample(rnd, side, "read_during_offline", d)
+        sample(rnd, side, "offline_under_reads", t1 - t0)
     if state(victim) == "offline":
         must("online memory%d" % victim, write(blk(victim) + "/state", b"online_movable"))
 
@@ -366,10 +402,11 @@ def present():
 def handover_at(level):
     for _ in range(ENV["HANDOVER_REPEAT"]):
         r1, d1 = load()
-        must("insmod at %d blocks" % level, r1)
+        must("insmod at %s" % level, r1)
         r2, d2 = unload()
-        must("rmmod at %d blocks" % level, r2)
-        handover.append({"blocks": present(), "insmod_ns": d1, "rmmod_ns": d2})
+        must("rmmod at %s" % level, r2)
+        if r1 == r2 == "OK":
+            handover.append({"blocks": present(), "insmod_ns": d1, "rmmod_ns": d2})
 
 
 def handover_phase():
@@ -378,10 +415,10 @@ def handover_phase():
     for b in FREE:
         must("probe memory%d" % b, write(MEM + "/probe", b"%#x" % (b * BS)))
     handover_at("+probed")
-    added = []
+    added, backends = [], []
+    vm_before = present()
     r = qmp({"execute": "qom-set", "arguments": {"path": VIRTIO_MEM, "property": "requested-size",
                                                    "value": GIB}})
-    vm_before = present()
     if "error" in r or not wait(lambda: present() >= vm_before + GIB // BS, 120):
         errors.append("virtio-mem: 1 GiB not plugged in 120 s: %s" % r)
     else:
@@ -391,12 +428,19 @@ def handover_phase():
         before = present()
         r1 = qmp({"execute": "object-add", "arguments": {
             "qom-type": "memory-backend-ram", "id": name, "size": GIB}})
+        if "error" in r1:
+            errors.append("DIMM %s: object-add: %s" % (name, r1))
+            break
+        backends.append(name)
         r2 = qmp({"execute": "device_add", "arguments": {
             "driver": "pc-dimm", "id": name + "dev", "memdev": name, "node": 1}})
-        if "error" in r1 or "error" in r2 or not wait(lambda: present() >= before + GIB // BS, 120):
-            errors.append("DIMM %s not added in 120 s: %s %s" % (name, r1, r2))
+        if "error" in r2:
+            errors.append("DIMM %s: device_add: %s" % (name, r2))
             break
         added.append(name)
+        if not wait(lambda: present() >= before + GIB // BS, 120):
+            errors.append("DIMM %s: its blocks not all there 120 s after device_add" % name)
+            break
         handover_at("+dimm%d" % i)
     progress("hand-over: removing what it added")
     for name in added:
@@ -404,8 +448,10 @@ def handover_phase():
         qmp({"execute": "device_del", "arguments": {"id": name + "dev"}})
         if not wait(lambda: present() <= before - GIB // BS, 120):
             errors.append("DIMM %s not ejected in 120 s" % name)
-            continue
-        wait(lambda: "error" not in qmp({"execute": "object-del", "arguments": {"id": name}}), 30)
+            backends.remove(name)
+    for name in backends:
+        if not wait(lambda: "error" not in qmp({"execute": "object-del", "arguments": {"id": name}}), 30):
+            errors.append("DIMM %s: its backend not deleted in 30 s" % name)
     before = present()
     qmp({"execute": "qom-set", "arguments": {"path": VIRTIO_MEM, "property": "requested-size",
                                               "value": 0}})
@@ -415,28 +461,57 @@ def handover_phase():
         must("unprobe memory%d" % b, write(UNPROBE, b"%#x" % (b * BS)))
 
 
+def cleanup():
+    """After a round that failed: the built-in driver, memory32-39 gone."""
+    if loaded():
+        unload()
+    for b in FREE:
+        if os.path.exists(blk(b)):
+            write(UNPROBE, b"%#x" % (b * BS))
+
+
 def main():
     if loaded():
         must("rmmod before the first round", unload()[0])
     order = side_order(ROUNDS)
-    for rnd, side in enumerate(order):
-        progress("round %d of %d: %s" % (rnd + 1, len(order), "rust_memory_block" if side == "rust"
-                                           else "the built-in driver"))
-        if side == "rust":
-            must("insmod before round %d" % rnd, load()[0])
-        try:
-            bench_round(rnd, side)
-        finally:
+    whole = True
+    try:
+        # One untimed round of each first: the caches (lsmem's binary,
+        # slabs) warm for both sides alike.
+        for side in ("c", "rust"):
+            progress("warm-up round: %s" % side)
             if side == "rust":
-                must("rmmod after round %d" % rnd, unload()[0])
-        if [b for b in FREE if os.path.exists(blk(b))]:
-            errors.append("round %d left blocks present: stopping" % rnd)
-            break
-    if QMP_DIR:
-        handover_phase()
+                must("insmod before the warm-up", load()[0])
+            try:
+                bench_round(-1, side)
+            finally:
+                if side == "rust":
+                    must("rmmod after the warm-up", unload()[0])
+        del samples[:], served[:]
+        for rnd, side in enumerate(order):
+            progress("round %d of %d: %s" % (rnd + 1, len(order), "rust_memory_block"
+                                               if side == "rust" else "the built-in driver"))
+            if side == "rust":
+                must("insmod before round %d" % rnd, load()[0])
+            if loaded() != (side == "rust"):
+                raise RuntimeError("round %d (%s): rust_memory_block %s" % (
+                    rnd, side, "loaded" if loaded() else "not loaded"))
+            try:
+                bench_round(rnd, side)
+            finally:
+                if side == "rust":
+                    must("rmmod after round %d" % rnd, unload()[0])
+            if [b for b in FREE if os.path.exists(blk(b))]:
+                raise RuntimeError("round %d left blocks of memory32-39 present" % rnd)
+        if QMP_DIR:
+            handover_phase()
+    except Exception as e:   # noqa: BLE001 -- any failure ends the run, recorded
+        whole = False
+        errors.append("stopped: %s: %s" % (type(e).__name__, e))
+        cleanup()
     with open(os.path.join(OUT, "bench.json"), "w") as f:
         json.dump({"meta": {"kernel": os.uname().release, "cpus": os.cpu_count(),
-                            "rounds": ROUNDS, "order": order, "params": ENV,
+                            "rounds": ROUNDS, "order": order, "params": ENV, "whole": whole,
                             "clock": "CLOCK_MONOTONIC (time.perf_counter_ns) around each "
                                      "system call, in the guest"},
                    "samples": samples, "served": served, "handover": handover,
