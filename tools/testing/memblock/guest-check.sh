@@ -215,6 +215,12 @@ ensure_debugfs
 		# Last, its report is a splat on purpose: no scan of its own,
 		# and the final scan stops before it.
 		SCAN_UNTIL=$(dmesg | wc -l)
+		# Its report taints the kernel, which turns lock debugging off
+		# ("Disabling lock debugging due to kernel taint"): lockdep is
+		# checked here, not by the final scan.
+		echo "=== run: kasan/lockdep"
+		expect "kasan/lockdep: lockdep is still on before the self-test (debug_locks)" \
+			"$(debug_locks)" 1
 		SPLAT_SCAN=no run_test kasan/selftest bash "$DIR/kasan-selftest.sh" "$RUST_MODULES"
 		;;
 	*)
@@ -227,7 +233,10 @@ ensure_debugfs
 	echo "<3>memblock-check: $PLAN: tests done" > /dev/kmsg
 	if [ "$SPLAT_SCAN" = yes ]; then
 		echo "=== run: $PLAN/splat-scan"
-		if [ "$PLAN" = altmap ]; then
+		if [ "$PLAN" = kasan ]; then
+			scan 2 --kmemleak --whole "${SPLAT_OPTS[@]}" --until "$SCAN_UNTIL" \
+				"$PLAN/splat-scan: no kernel splat in the whole log up to the self-test, no kmemleak report"
+		elif [ "$PLAN" = altmap ]; then
 			scan 2 --kmemleak --whole "${SPLAT_OPTS[@]}" \
 				"$PLAN/splat-scan: no kernel splat in the whole log but the lockdep control's report, no kmemleak report"
 		else
