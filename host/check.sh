@@ -101,44 +101,35 @@ host_start host/rust host/series
 RUST_MODULES=$BUILD/rust-ext/modules
 
 say "boot 1/8: the pristine kernel (no patch series), for its sysfs dump at boot"
-TREE=$BUILD/linux-base boot_plan base 600 ""
+TREE=$BUILD/linux-base run_plan base 600 ""
 say "boot 2/8: the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER, for its sysfs dump at boot"
-TREE=$BUILD/linux-nop boot_plan nop 600 ""
+TREE=$BUILD/linux-nop run_plan nop 600 ""
 say "waiting for the host checks (the series, the Rust code)"
 wait "$HOST_PID" 2> /dev/null
+host_results host/series host/rust
 say "the lockdep control: the lockdep class patch alone on the pristine tree, built (memory.c and a link, with build/linux-base's objects in ccache) and booted: a probe and an online must be reported as the 2015 deadlock (about 2 minutes)"
 host_run host/lockdep-control
-say "boot 3/8: the suite (about 13 minutes under TCG)"
-boot_plan suite 1800 ""
-say "boot 4/8: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then the lockdep negative control (the block lock, then the hotplug lock, on purpose)"
-boot_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
-say "boot 5/8: a pc-dimm present from the start, memhp_default_state=online, no mem=: the DIMM added and onlined at boot, with no warning"
-GUEST_APPEND=${GUEST_APPEND/mem=4G /} boot_plan coldplug 600 "memhp_default_state=online" \
-	"-object memory-backend-ram,id=cold0,size=256M -device pc-dimm,id=cold0dev,memdev=cold0,node=1"
-say "boot 6/8: differential fuzzing, $FUZZ_COUNT seeded writes (seed $FUZZ_SEED) under the built-in driver, then under rust_memory_block, compared (make fuzz: 10,000)"
-plan_env "$OUT/fuzz" FUZZ_SEED FUZZ_COUNT FUZZ_ONLY
-boot_plan fuzz 900 ""
-HANDOVERS=10 SOAK_SECONDS=60
-say "boot 7/8: $HANDOVERS hand-overs of rust_memory_block and a $SOAK_SECONDS-s soak, on a fresh layout (make soak: 200 and 10 minutes)"
-plan_env "$OUT/soak" HANDOVERS SOAK_SECONDS
-boot_plan soak 900 ""
-say "boot 8/8: the splat detector's self-test (each kind of report provoked on purpose)"
-boot_plan splat 600 ""
-
-host_results host/series host/rust
-collect_plan base
-collect_plan nop
 host_results host/lockdep-control
-collect_plan suite
+say "boot 3/8: the suite (about 13 minutes under TCG)"
+run_plan suite 1800 ""
 dump_equal host/base-dump "series: sysfs dump at boot identical to the pristine kernel's" \
 	"$OUT/base/sysfs-dump.txt" "$OUT/suite/sysfs-dump.txt"
 dump_equal host/nop-dump "series without CONFIG_MEMORY_BLOCK_PROVIDER: sysfs dump at boot identical to the pristine kernel's" \
 	"$OUT/base/sysfs-dump.txt" "$OUT/nop/sysfs-dump.txt"
-collect_plan altmap
-collect_plan coldplug
-collect_plan fuzz
-collect_plan soak
-collect_plan splat
+say "boot 4/8: ACPI DIMM with memory_hotplug.memmap_on_memory=force, then the lockdep negative control (the block lock, then the hotplug lock, on purpose)"
+run_plan altmap 900 "memory_hotplug.memmap_on_memory=force"
+say "boot 5/8: a pc-dimm present from the start, memhp_default_state=online, no mem=: the DIMM added and onlined at boot, with no warning"
+GUEST_APPEND=${GUEST_APPEND/mem=4G /} run_plan coldplug 600 "memhp_default_state=online" \
+	"-object memory-backend-ram,id=cold0,size=256M -device pc-dimm,id=cold0dev,memdev=cold0,node=1"
+say "boot 6/8: differential fuzzing, $FUZZ_COUNT seeded writes (seed $FUZZ_SEED) under the built-in driver, then under rust_memory_block, compared (make fuzz: 10,000)"
+plan_env "$OUT/fuzz" FUZZ_SEED FUZZ_COUNT FUZZ_ONLY
+run_plan fuzz 900 ""
+HANDOVERS=10 SOAK_SECONDS=60
+say "boot 7/8: $HANDOVERS hand-overs of rust_memory_block and a $SOAK_SECONDS-s soak, on a fresh layout (make soak: 200 and 10 minutes)"
+plan_env "$OUT/soak" HANDOVERS SOAK_SECONDS
+run_plan soak 900 ""
+say "boot 8/8: the splat detector's self-test (each kind of report provoked on purpose)"
+run_plan splat 600 ""
 
 # Every listed section gave exactly its number of results.
 count_results "$LIST" "" faults/ trinity/ kasan/ bench/

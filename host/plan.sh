@@ -83,11 +83,11 @@ children_cpu() {
 	printf -v "$1" %d $((f[15] + f[16]))
 }
 
-# boot_plan PLAN TIMEOUT EXTRA_APPEND [EXTRA_QEMU_OPTS]: one boot running
-# guest-check.sh PLAN; its exit status, wall time and CPU time go to
-# OUT/PLAN/boot.env for collect_plan (which gathers the results in
-# make check's order after all the boots).
-boot_plan() {
+# run_plan PLAN TIMEOUT EXTRA_APPEND [EXTRA_QEMU_OPTS]: one boot running
+# guest-check.sh PLAN, its wall and CPU time noted.
+# Its results are read whatever happened: those it did not give are counted
+# missing against tests.list.
+run_plan() {
 	local plan=$1 timeout=$2 append=$3 t0 secs rc cpu0 cpu
 	mkdir -p "$OUT/$plan"
 	t0=$(date +%s)
@@ -97,17 +97,7 @@ boot_plan() {
 	rc=$?
 	secs=$(( $(date +%s) - t0 ))
 	children_cpu cpu
-	printf 'rc=%d secs=%d cpu=%d\n' "$rc" "$secs" $(((cpu - cpu0) / $(getconf CLK_TCK))) > "$OUT/$plan/boot.env"
-}
-
-# collect_plan PLAN: the boot's verdict and time, then its results, read
-# whatever happened: those it did not give are counted missing against
-# tests.list.
-collect_plan() {
-	local plan=$1 rc=none secs=0 cpu=0
-	# shellcheck disable=SC1091
-	[ -r "$OUT/$plan/boot.env" ] && . "$OUT/$plan/boot.env"
-	TIMES+=("$plan $secs s (cpu $cpu s)")
+	TIMES+=("$plan $secs s (cpu $(((cpu - cpu0) / $(getconf CLK_TCK))) s)")
 	boot_verdict "$plan" "$rc" "$secs"
 	[ -f "$OUT/$plan/results.tap" ] || return 0
 	while IFS= read -r l; do
@@ -116,13 +106,6 @@ collect_plan() {
 		'ok - '*|'not ok - '*|'# '*) add "$l" ;;
 		esac
 	done < "$OUT/$plan/results.tap"
-}
-
-# run_plan PLAN TIMEOUT EXTRA_APPEND [EXTRA_QEMU_OPTS]: boot_plan, then
-# collect_plan.
-run_plan() {
-	boot_plan "$@"
-	collect_plan "$1"
 }
 
 # test_modules DIR [NAME]: builds the test modules of
