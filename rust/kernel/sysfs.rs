@@ -208,6 +208,8 @@ pub trait AttributeOps {
 ///
 /// The current task is the one writing, in a `store` callback, for `'a`.
 pub struct Writer<'a> {
+    // Only the memory block operations take the device hotplug lock in a `store`.
+    #[cfg(CONFIG_MEMORY_BLOCK_PROVIDER)]
     device_hotplug_taken: core::cell::Cell<bool>,
     _call: PhantomData<&'a mut ()>,
     _not_send: PhantomData<*mut ()>,
@@ -231,6 +233,7 @@ impl Writer<'_> {
     pub(crate) unsafe fn new() -> Self {
         // INVARIANT: Guaranteed by the caller.
         Self {
+            #[cfg(CONFIG_MEMORY_BLOCK_PROVIDER)]
             device_hotplug_taken: core::cell::Cell::new(false),
             _call: PhantomData,
             _not_send: PhantomData,
@@ -246,6 +249,7 @@ impl Writer<'_> {
     }
 
     /// Records that the `store` takes the device hotplug lock; `false` if it did already.
+    #[cfg(CONFIG_MEMORY_BLOCK_PROVIDER)]
     pub(crate) fn take_device_hotplug_once(&self) -> bool {
         !self.device_hotplug_taken.replace(true)
     }
