@@ -130,7 +130,7 @@ for i in $range; do
 done
 if [ ${#blocks[@]} -lt 2 ]; then
 	tap_not_ok "page-offline: two blocks of the probe range online movable" \
-		"$(for b in $MEM/memory*; do echo "${b##*/} $(cat $b/state) $(cat $b/valid_zones)"; done)"
+		"$(block_files state valid_zones)"
 	exit 0
 fi
 off=${blocks[0]#memory} pages=${blocks[1]#memory}

@@ -23,12 +23,7 @@ expect "provider-unload: modprobe $MOD leak=1" "$(modprobe $MOD leak=1 2>&1; ech
 expect "provider-unload: rmmod $MOD, which leaves its provider registered" "$(rmmod_retry $MOD 2>&1; echo "rc=$?")" rc=0
 expect "provider-unload: the core unregistered it, with a warning naming the module and the provider" \
 	"$(dmesg_since "$mark" | grep -c "memory: module $MOD went away without unregistering memory block provider $MOD")" 1
-bad=()
-for f in $MEM/* $MEM/memory*/*; do
-	# Files with a read bit (root reads write-only ones too, with EIO).
-	[ -f "$f" ] && [ $((0$(stat -c %a "$f") & 0444)) != 0 ] || continue
-	cat "$f" > /dev/null 2>&1 || bad+=("$f")
-done
+mapfile -t bad < <(unreadable_files $MEM/* $MEM/memory*/*)
 expect "provider-unload: every readable file of the memory devices reads afterwards" "${bad[*]}" ""
 expect "provider-unload: $MOD loads again (no provider left registered)" \
 	"$(modprobe $MOD 2>&1; echo "rc=$?") $(rmmod_retry $MOD 2>&1; echo "rc=$?")" "rc=0 rc=0"
@@ -56,7 +51,7 @@ if [ -n "$n" ]; then
 	tap_ok "provider-unload: memory$n of the probe range is online movable"
 else
 	tap_not_ok "provider-unload: a block of the probe range is online movable" \
-		"$(for b in $MEM/memory*; do echo "${b##*/} $(cat $b/state) $(cat $b/valid_zones)"; done)"
+		"$(block_files state valid_zones)"
 	exit 0
 fi
 expect "provider-unload: modprobe $MOD" "$(modprobe $MOD 2>&1; echo "rc=$?")" rc=0

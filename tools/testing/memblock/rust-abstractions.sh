@@ -36,8 +36,8 @@ addr=$(printf '0x%x' $((id * bs)))
 # What the built-in files say, before.
 declare -A phys state
 for b in $(memory_blocks); do
-	phys[$b]=$(cat "$MEM/$b/phys_index")
-	state[$b]=$(cat "$MEM/$b/state")
+	read -r "phys[$b]" < "$MEM/$b/phys_index"
+	read -r "state[$b]" < "$MEM/$b/state"
 done
 
 mark=$(dmesg | wc -l)
@@ -70,8 +70,8 @@ esac
 nblocks=$(memory_blocks | wc -l)
 bad=()
 for b in $(memory_blocks); do
-	p=$(cat "$MEM/$b/phys_index" 2>&1)
-	s=$(cat "$MEM/$b/state" 2>&1)
+	read -r p 2> /dev/null < "$MEM/$b/phys_index" || p="(read failed)"
+	read -r s 2> /dev/null < "$MEM/$b/state" || s="(read failed)"
 	[ "$p" = "${phys[$b]}" ] || bad+=("$b: phys_index '$p', was '${phys[$b]}' under C")
 	[ "$s" = "${state[$b]}" ] || bad+=("$b: state '$s', was '${state[$b]}' under C")
 done
@@ -246,12 +246,7 @@ fi
 expect "rust: the C side unregistered it as the module went, with a warning" \
 	"$(dmesg_since "$mark" | grep -c "memory: module $LEAK went away without unregistering memory block provider $LEAK")" 1
 served_mark
-bad=()
-for f in $MEM/* $MEM/memory*/*; do
-	# Files with a read bit (root reads write-only ones too, with EIO).
-	[ -f "$f" ] && [ $((0$(stat -c %a "$f") & 0444)) != 0 ] || continue
-	cat "$f" > /dev/null 2>&1 || bad+=("$f")
-done
+mapfile -t bad < <(unreadable_files $MEM/* $MEM/memory*/*)
 expect "rust: every readable file of the memory devices reads after it" "${bad[*]}" ""
 served "rust: phys_index after $LEAK went" c phys_index_show
 mark=$(dmesg | wc -l)
@@ -281,10 +276,6 @@ expect "rust: $INITF: a second provider registered by a work item of the going m
 expect "rust: $INITF: the C side unregistered the first as the module went, with a warning" \
 	"$(dmesg_since "$mark" | grep -c "memory: module $INITF went away without unregistering memory block provider $INITF;")" 1
 served_mark
-bad=()
-for f in $MEM/* $MEM/memory*/*; do
-	[ -f "$f" ] && [ $((0$(stat -c %a "$f") & 0444)) != 0 ] || continue
-	cat "$f" > /dev/null 2>&1 || bad+=("$f")
-done
+mapfile -t bad < <(unreadable_files $MEM/* $MEM/memory*/*)
 expect "rust: $INITF: every readable file of the memory devices reads after it" "${bad[*]}" ""
 served "rust: state after $INITF went" c state_show

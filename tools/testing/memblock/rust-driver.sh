@@ -126,10 +126,9 @@ expect "rust-driver: probe memory$off (built-in driver)" "$(cat $MEM/memory$off/
 
 # What the rejected writes may not change.
 snapshot() {
-	local b
-	for b in $(memory_blocks); do echo "$b $(cat $MEM/$b/state) $(cat $MEM/$b/online)"; done
+	block_files state online
 	cat $MEM/auto_online_blocks
-	grep -E '^(MemTotal|HardwareCorrupted):' /proc/meminfo
+	echo "MemTotal: $(mem_total_kb) kB HardwareCorrupted: $(hw_corrupted_kb) kB"
 	cat /proc/iomem
 }
 table() { /usr/bin/python3 "$DIR/errno-table.py" "$bs" "$off" "$absent"; }

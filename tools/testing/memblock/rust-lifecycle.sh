@@ -33,7 +33,8 @@ wait_for 120 vm_block
 vmb=$(blocks_added "$before" | head -1)
 movable=
 for b in $(memory_blocks); do
-	[ "$b" != "$vmb" ] && [ "$(cat $MEM/$b/valid_zones)" = Movable ] && { movable=$b; break; }
+	read -r zones < $MEM/$b/valid_zones
+	[ "$b" != "$vmb" ] && [ "$zones" = Movable ] && { movable=$b; break; }
 done
 pfn=$(( 16#$(cat $MEM/$movable/phys_index 2>/dev/null || echo 0) * bs / 4096 + 7 ))
 expect "rust-lifecycle: soft_offline_page in $movable" \
@@ -49,7 +50,7 @@ for i in $(seq $((0x100000000 / bs)) $((0x13fffffff / bs))); do
 	hblock=$b
 	break
 done
-states=$(for b in $(memory_blocks); do printf '%s %s %s\n' "$b" "$(cat $MEM/$b/state)" "$(cat $MEM/$b/valid_zones)"; done)
+states=$(block_files state valid_zones)
 kinds=$(awk '$2 == "offline" { o = 1 } $2 == "online" && $3 == "none" { n = 1 }
 	$2 == "online" && $3 == "Movable" { m = 1 } END { print o + 0, n + 0, m + 0 }' <<< "$states")
 expect "rust-lifecycle: blocks offline, online in no single zone, online movable; $vmb in a virtio-mem group" \
