@@ -97,6 +97,7 @@ dump_equal() {
 # alone; fuzz 361 s against 145 s; the suite not done after 27 minutes).
 # The host checks run beside the first boots, which only take a sysfs dump.
 say "on the host, in the background while the base and nop boots run: the Rust code (rustfmt, clippy, rustdoc, test modules, compile-fail cases), then the patch series (git am onto the pristine tree, checkpatch --strict); about 3 minutes"
+rm -f "$BUILD/rust-ext/tree-done"
 host_start host/rust host/series
 RUST_MODULES=$BUILD/rust-ext/modules
 
@@ -105,7 +106,11 @@ TREE=$BUILD/linux-base run_plan base 600 ""
 say "boot 2/8: the patched kernel without CONFIG_MEMORY_BLOCK_PROVIDER, for its sysfs dump at boot"
 TREE=$BUILD/linux-nop run_plan nop 600 ""
 # The coldplug boot needs nothing the host checks make (the test modules):
-# it runs while they finish.
+# it runs while they finish, once host/rust no longer builds in build/linux
+# (its clippy and rustdoc steps relink the kernel it boots).
+while [ ! -e "$BUILD/rust-ext/tree-done" ] && kill -0 "$HOST_PID" 2> /dev/null; do
+	sleep 1
+done
 say "boot 3/8: a pc-dimm present from the start, memhp_default_state=online, no mem=: the DIMM added and onlined at boot, with no warning"
 GUEST_APPEND=${GUEST_APPEND/mem=4G /} run_plan coldplug 600 "memhp_default_state=online" \
 	"-object memory-backend-ram,id=cold0,size=256M -device pc-dimm,id=cold0dev,memdev=cold0,node=1"

@@ -37,26 +37,32 @@ expect() {
 
 # sysfs_write FILE VALUE: write VALUE (one write(2), newline added as echo
 # does) and print OK or the errno's symbolic name (EINVAL, EEXIST, ...).
-# The shell's printf writes it: a value this short is one write(2), and the
-# shell names a failed write by strerror(), which ERRNO_NAMES turns back
-# into the errno's name.  When the file cannot be opened (the shell's open
-# has O_CREAT, Python's has not: the errno could differ) or the value is
-# long, Python writes it as before.
-# (Its message goes to a file of the writing shell's own: writers run in
-# parallel subshells.)
+# The shell's printf writes a one-line value shorter than 512 bytes: one
+# write(2), and the shell names a failed write by strerror() (in the C
+# locale), which ERRNO_NAMES turns back into the errno's name.  Python
+# writes the others (a newline inside would make the shell write twice),
+# and where the shell could not open the file (its open has O_CREAT,
+# Python's has not: the errno could differ).  Unlike Python's one
+# os.write(), the C library writes the rest again after a short write,
+# and again after a write that returned 0: the drivers' stores take the
+# whole value or fail.
+# (The shell's message goes to a file of the writing shell's own: writers
+# run in parallel subshells.)
 declare -A ERRNO_NAMES=()
 sysfs_write() {
-	local err errf=/tmp/memblock-sysfs-write.$BASHPID
-	if [ ${#2} -lt 512 ] && [ -e "$1" ]; then
+	local err= errf=/tmp/memblock-sysfs-write.$BASHPID LC_ALL=C
+	if [ ${#2} -lt 512 ] && [[ $2 != *$'\n'* ]] && [ -e "$1" ]; then
 		[ ${#ERRNO_NAMES[@]} != 0 ] || errno_names
+		: > "$errf"
 		if printf '%s\n' "$2" 2> "$errf" > "$1"; then
 			echo OK
 			return
 		fi
 		read -r err < "$errf"
-		err=${err##*: write error: }
-		if [ -n "${ERRNO_NAMES[$err]:-}" ]; then
-			echo "${ERRNO_NAMES[$err]}"
+		if [[ $err == *": write error: "* ]]; then
+			# Written, and refused: never written again.
+			err=${err##*: write error: }
+			echo "${ERRNO_NAMES[$err]:-"(unknown error text: $err)"}"
 			return
 		fi
 	fi
@@ -70,10 +76,8 @@ errno_names() {
 	[ -s $table ] || { /usr/bin/python3 -c '
 import errno, os
 names = {133: "EHWPOISON", 35: "EDEADLK"}
-for n in range(1, 134):
-    name = names.get(n) or errno.errorcode.get(n)
-    if name:
-        print(os.strerror(n) + "\t" + name)
+for n in range(1, 4096):
+    print(os.strerror(n) + "\t" + (names.get(n) or errno.errorcode.get(n, str(n))))
 ' > $tmp && mv $tmp $table; }
 	while IFS=$'\t' read -r msg name; do
 		ERRNO_NAMES[$msg]=$name
@@ -114,8 +118,20 @@ memory_blocks() {
 
 # unreadable_files FILE...: of the regular files FILE... with a read bit
 # (root reads write-only ones too, with EIO), those whose read fails, a
-# line each; one process for them all.
+# line each; one process for them all.  A sweep that did not finish (its
+# process killed in a read) is a line too.
 unreadable_files() {
+	local out rc
+	out=$(unreadable_sweep "$@")
+	rc=$?
+	if [ $rc = 0 ] && [[ $out == DONE || $out == *$'\n'DONE ]]; then
+		out=${out%DONE}
+		printf '%s' "$out"
+	else
+		printf '%s\n' "$out" "(the sweep did not finish: exit status $rc)"
+	fi
+}
+unreadable_sweep() {
 	/usr/bin/python3 - "$@" <<'PY'
 import os, stat, sys
 for f in sys.argv[1:]:
@@ -130,19 +146,38 @@ for f in sys.argv[1:]:
             while fh.read(131072):
                 pass
     except OSError:
-        print(f)
+        print(f, flush=True)
+print("DONE")
 PY
+}
+
+# read_text VAR FILE: VAR (a name, an array element too) set to FILE's
+# whole text without its trailing newlines, as $(cat FILE) gives it, read
+# by the shell; "(read failed: MESSAGE)" if it cannot be read.
+read_text() {
+	local text= err errf=/tmp/memblock-read-text.$BASHPID
+	: > "$errf"
+	{ IFS= read -r -d '' text; } 2> "$errf" < "$2"
+	read -r err < "$errf"
+	if [ -n "$err" ]; then
+		text="(read failed: ${err##*: })"
+	else
+		while [[ $text == *$'\n' ]]; do
+			text=${text%$'\n'}
+		done
+	fi
+	printf -v "$1" '%s' "$text"
 }
 
 # block_files FILE...: "memoryN VALUE..." for every block present, in
 # order, VALUE the first line of each of its files FILE... ("?" where it
-# cannot be read: the block went away meanwhile).
+# cannot be read, the shell's message on stderr, as cat's was).
 block_files() {
 	local b f v line
 	for b in $(memory_blocks); do
 		line=$b
 		for f in "$@"; do
-			read -r v 2> /dev/null < "$MEM/$b/$f" || v="?"
+			read -r v < "$MEM/$b/$f" || v="?"
 			line+=" $v"
 		done
 		echo "$line"
@@ -156,6 +191,7 @@ movable_blocks() {
 	for b in "$@"; do
 		b=memory${b#memory}
 		[ -e $MEM/$b ] || continue
+		state= zones=
 		read -r state < $MEM/$b/state
 		read -r zones < $MEM/$b/valid_zones
 		[ "$state" = online ] && [ "$zones" = Movable ] && echo $b

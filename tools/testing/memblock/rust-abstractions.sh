@@ -36,8 +36,8 @@ addr=$(printf '0x%x' $((id * bs)))
 # What the built-in files say, before.
 declare -A phys state
 for b in $(memory_blocks); do
-	read -r "phys[$b]" < "$MEM/$b/phys_index"
-	read -r "state[$b]" < "$MEM/$b/state"
+	read_text "phys[$b]" "$MEM/$b/phys_index"
+	read_text "state[$b]" "$MEM/$b/state"
 done
 
 mark=$(dmesg | wc -l)
@@ -70,8 +70,8 @@ esac
 nblocks=$(memory_blocks | wc -l)
 bad=()
 for b in $(memory_blocks); do
-	read -r p 2> /dev/null < "$MEM/$b/phys_index" || p="(read failed)"
-	read -r s 2> /dev/null < "$MEM/$b/state" || s="(read failed)"
+	read_text p "$MEM/$b/phys_index"
+	read_text s "$MEM/$b/state"
 	[ "$p" = "${phys[$b]}" ] || bad+=("$b: phys_index '$p', was '${phys[$b]}' under C")
 	[ "$s" = "${state[$b]}" ] || bad+=("$b: state '$s', was '${state[$b]}' under C")
 done

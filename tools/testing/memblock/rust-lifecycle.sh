@@ -33,6 +33,7 @@ wait_for 120 vm_block
 vmb=$(blocks_added "$before" | head -1)
 movable=
 for b in $(memory_blocks); do
+	zones=
 	read -r zones < $MEM/$b/valid_zones
 	[ "$b" != "$vmb" ] && [ "$zones" = Movable ] && { movable=$b; break; }
 done
