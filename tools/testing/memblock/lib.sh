@@ -48,11 +48,9 @@ expect() {
 # whole value or fail.
 # (The shell's message goes to a file of the writing shell's own: writers
 # run in parallel subshells.)
-declare -A ERRNO_NAMES=()
 sysfs_write() {
 	local err= errf=/tmp/memblock-sysfs-write.$BASHPID LC_ALL=C
 	if [ ${#2} -lt 512 ] && [[ $2 != *$'\n'* ]] && [ -e "$1" ]; then
-		[ ${#ERRNO_NAMES[@]} != 0 ] || errno_names
 		: > "$errf"
 		if printf '%s\n' "$2" 2> "$errf" > "$1"; then
 			echo OK
@@ -62,7 +60,14 @@ sysfs_write() {
 		if [[ $err == *": write error: "* ]]; then
 			# Written, and refused: never written again.
 			err=${err##*: write error: }
-			echo "${ERRNO_NAMES[$err]:-"(unknown error text: $err)"}"
+			if [ -n "${ERRNO_NAMES[$err]:-}" ]; then
+				echo "${ERRNO_NAMES[$err]}"
+			elif [[ $err =~ ^Unknown\ error\ ([0-9]+)$ ]]; then
+				# An errno without a name (Python: its number).
+				echo "${BASH_REMATCH[1]}"
+			else
+				echo "(unknown error text: $err)"
+			fi
 			return
 		fi
 	fi
@@ -70,19 +75,24 @@ sysfs_write() {
 }
 
 # errno_names: ERRNO_NAMES, the errno names by their strerror() text, as
-# sysfs_write_py names them (made by Python once a boot, in /tmp).
+# sysfs_write_py names them (made by Python once a boot, in /tmp), loaded
+# when lib.sh is sourced: sysfs_write mostly runs in a command
+# substitution's subshell, which could not keep what it loaded.
 errno_names() {
 	local table=/tmp/memblock-errno-names msg name tmp=/tmp/memblock-errno-names.$BASHPID
 	[ -s $table ] || { /usr/bin/python3 -c '
 import errno, os
 names = {133: "EHWPOISON", 35: "EDEADLK"}
-for n in range(1, 4096):
+for n in range(1, 134):
     print(os.strerror(n) + "\t" + (names.get(n) or errno.errorcode.get(n, str(n))))
 ' > $tmp && mv $tmp $table; }
 	while IFS=$'\t' read -r msg name; do
 		ERRNO_NAMES[$msg]=$name
 	done < $table
 }
+
+declare -A ERRNO_NAMES=()
+errno_names
 
 # sysfs_write_py FILE VALUE: sysfs_write's result, with one os.write().
 sysfs_write_py() {
