@@ -120,7 +120,7 @@ host_results host/series host/rust
 say "the lockdep control: the lockdep class patch alone on the pristine tree, built (memory.c and a link, with build/linux-base's objects in ccache) and booted: a probe and an online must be reported as the 2015 deadlock (about 2 minutes)"
 host_run host/lockdep-control
 host_results host/lockdep-control
-say "boot 4/8: the suite (about 13 minutes under TCG)"
+say "boot 4/8: the suite (about 11 minutes under TCG)"
 run_plan suite 1800 ""
 dump_equal host/base-dump "series: sysfs dump at boot identical to the pristine kernel's" \
 	"$OUT/base/sysfs-dump.txt" "$OUT/suite/sysfs-dump.txt"
